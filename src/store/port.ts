@@ -1,0 +1,126 @@
+/**
+ * The store port: what the domain needs from persistence. Two adapters implement it with the same behaviour
+ * (PostgreSQL in `postgres/`, MongoDB in `mongo/`); `test/store.contract.test.ts` holds them to it.
+ *
+ * Sealed values (`secrets`, `accessToken`, `refreshToken`) are opaque strings here: the store never sees clear text.
+ */
+import type { ConnectorDefinition, FieldValue } from '../definitions/schema.js';
+
+export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'revoking', 'revoked'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export interface LastTest {
+  ok: boolean;
+  /** HTTP status of the test API, null when no answer came. */
+  status: number | null;
+  error?: string;
+  at: Date;
+}
+
+export interface LastError {
+  code: string;
+  message: string;
+  at: Date;
+}
+
+export interface Connection {
+  id: string;
+  connector: string;
+  owner: string;
+  uniqueId: string;
+  name: string;
+  status: ConnectionStatus;
+  /** Non-secret field values, in clear. */
+  fields: Record<string, FieldValue>;
+  /** Secret field values, sealed. */
+  secrets: Record<string, string>;
+  /** Sealed access token; null when none is held (revoked, or not yet fetched). */
+  accessToken: string | null;
+  /** Sealed refresh token, when the provider issued one. */
+  refreshToken: string | null;
+  tokenType: string | null;
+  scopes: string[];
+  /** Non-secret extra fields of the token response, for `{{token.…}}`. */
+  tokenMeta: Record<string, unknown>;
+  /** Values of the test response that templates use, for `{{test.…}}`. */
+  testValues: Record<string, unknown>;
+  expiresAt: Date | null;
+  /** When the token should be renewed; null for tokens without expiry and for inactive connections. */
+  renewAt: Date | null;
+  lastTest: LastTest | null;
+  lastError: LastError | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Incremented by every write; `update` compares it to prevent lost updates. */
+  version: number;
+}
+
+/** What a connect writes: everything but the bookkeeping. */
+export type ConnectionInput = Omit<Connection, 'id' | 'createdAt' | 'updatedAt' | 'version'>;
+
+/** Changeable parts of a connection. */
+export type ConnectionPatch = Partial<
+  Omit<Connection, 'id' | 'connector' | 'owner' | 'createdAt' | 'updatedAt' | 'version'>
+>;
+
+export interface StoredConnector {
+  definition: ConnectorDefinition;
+  /** Incremented when the definition changes; caches compare it. */
+  version: number;
+  updatedAt: Date;
+}
+
+export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface DueConnection {
+  id: string;
+  owner: string;
+  connector: string;
+  renewAt: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `after` to read the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface ConnectorStore {
+  /** Insert or replace a definition by key. `unchanged` when the stored one is deeply equal. */
+  apply(definition: ConnectorDefinition): Promise<{ outcome: ApplyOutcome; version: number }>;
+  get(key: string): Promise<StoredConnector | null>;
+  list(): Promise<StoredConnector[]>;
+}
+
+export interface ConnectionStore {
+  get(id: string): Promise<Connection | null>;
+  /**
+   * Insert, or update in place the connection with the same (connector, owner, uniqueId), atomically: two
+   * concurrent calls for the same account end with one connection. On update, `createdAt` and `id` are kept and the
+   * version is incremented.
+   */
+  upsert(input: ConnectionInput): Promise<{ connection: Connection; created: boolean }>;
+  /**
+   * Apply `patch` if the stored version is still `expectedVersion`. Returns the new connection, or null when the
+   * version moved on (the caller re-reads and decides) or the connection is gone.
+   */
+  update(id: string, expectedVersion: number, patch: ConnectionPatch): Promise<Connection | null>;
+  list(filter: { owner?: string; connector?: string; status?: ConnectionStatus }, page?: { after?: string; limit?: number }): Promise<Page<Connection>>;
+  /**
+   * Active connections whose `renewAt` is at or before `before`, ordered by (renewAt, id), paged by keyset so the
+   * cost follows the number of due connections (served by an index), not the total.
+   */
+  findDue(before: Date, page?: { after?: string; limit?: number }): Promise<Page<DueConnection>>;
+  /** Count of connections by status (for metrics). */
+  countByStatus(): Promise<Record<ConnectionStatus, number>>;
+}
+
+export interface Store {
+  connectors: ConnectorStore;
+  connections: ConnectionStore;
+  /** Creates tables/collections and indexes if missing; idempotent. */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
