@@ -36,7 +36,17 @@ export const fieldSchema = z.strictObject({
 
 export const CLIENT_AUTH_METHODS = ['basic', 'basic_raw', 'body', 'private_key_jwt', 'tls_client_auth'] as const;
 export const TOKEN_FORMATS = ['form', 'json', 'query'] as const;
-export const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
+export const ASSERTION_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'EdDSA',
+] as const;
 
 /** Where the token endpoint's answer keeps each value (dot paths, such as `data.token`). */
 export const tokenResponseSchema = z.strictObject({
@@ -129,7 +139,9 @@ export const expiredWhenSchema = z.strictObject({
   /** Statuses that mean "the token is no longer valid". @default [401] */
   status: z.array(z.number().int().min(100).max(599)).optional(),
   /** For providers that answer 200 with an error code (dot path into a JSON body, and the values that mean expired). */
-  body: z.strictObject({ path: z.string().min(1), equals: z.array(z.union([z.string(), z.number()])).min(1) }).optional(),
+  body: z
+    .strictObject({ path: z.string().min(1), equals: z.array(z.union([z.string(), z.number()])).min(1) })
+    .optional(),
 });
 
 export const connectorDefinitionSchema = z.strictObject({

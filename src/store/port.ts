@@ -1,6 +1,6 @@
 /**
  * The store port: what the domain needs from persistence. Two adapters implement it with the same behaviour
- * (PostgreSQL in `postgres/`, MongoDB in `mongo/`); `test/store.contract.test.ts` holds them to it.
+ * (PostgreSQL in `postgres/`, MongoDB in `mongo/`); `test/store/contract.test.ts` holds them to it.
  *
  * Sealed values (`secrets`, `accessToken`, `refreshToken`) are opaque strings here: the store never sees clear text.
  */
@@ -105,7 +105,10 @@ export interface ConnectionStore {
    * version moved on (the caller re-reads and decides) or the connection is gone.
    */
   update(id: string, expectedVersion: number, patch: ConnectionPatch): Promise<Connection | null>;
-  list(filter: { owner?: string; connector?: string; status?: ConnectionStatus }, page?: { after?: string; limit?: number }): Promise<Page<Connection>>;
+  list(
+    filter: { owner?: string; connector?: string; status?: ConnectionStatus },
+    page?: { after?: string; limit?: number },
+  ): Promise<Page<Connection>>;
   /**
    * Active connections whose `renewAt` is at or before `before`, ordered by (renewAt, id), paged by keyset so the
    * cost follows the number of due connections (served by an index), not the total.

@@ -1,0 +1,10 @@
+/** Job `call` (queue `calls`): an API request through a connection → CallResult. */
+import { callApi } from '../src/connections/call.js';
+import { callPayloadSchema } from '../src/queue/schemas.js';
+import type { JobDefinition } from './job.js';
+
+export const callJob: JobDefinition<'call'> = {
+  name: 'call',
+  schema: callPayloadSchema,
+  handle: (data, { services, finalAttempt, signal }) => callApi(services, data, { finalAttempt, signal }),
+};

@@ -1,0 +1,38 @@
+/** Job `connect` (queue `connections`): `{ owner, connector, fields, name? }` → ConnectResult. */
+import type { Job } from 'bullmq';
+import { connect } from '../src/connections/connect.js';
+import type { Services } from '../src/connections/services.js';
+import { secretFieldKeys } from '../src/definitions/fields.js';
+import { connectPayloadSchema } from '../src/queue/schemas.js';
+import type { JobDefinition } from './job.js';
+
+/** Field keys sealed even when the connector is unknown: the job may fail, but its data must not keep them in clear. */
+const SECRET_LOOKING_KEY = /secret|password|private|key|token|cert/i;
+
+/**
+ * Producers in other languages may send secret values in clear. Before anything else, the worker replaces them in
+ * the stored job data with sealed values, so a retry still works and Redis no longer holds the secret.
+ */
+async function sealOnPickup(job: Job, services: Services): Promise<void> {
+  const fields: unknown = job.data?.fields;
+  if (!fields || typeof fields !== 'object') return;
+  const connector = await services.cache.connector(String(job.data.connector)).catch(() => null);
+  const secretKeys = connector ? secretFieldKeys(connector.stored.definition) : [];
+  let changed = false;
+  const sealed: Record<string, unknown> = { ...(fields as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(sealed)) {
+    const secret = connector ? secretKeys.includes(key) : SECRET_LOOKING_KEY.test(key);
+    if (secret && typeof value === 'string' && !services.keys.isSealed(value)) {
+      sealed[key] = services.keys.seal(value);
+      changed = true;
+    }
+  }
+  if (changed) await job.updateData({ ...job.data, fields: sealed });
+}
+
+export const connectJob: JobDefinition<'connect'> = {
+  name: 'connect',
+  schema: connectPayloadSchema,
+  onPickup: sealOnPickup,
+  handle: (data, { services, job }) => connect(services, data, (step) => job.updateProgress({ step })),
+};

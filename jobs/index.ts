@@ -1,0 +1,56 @@
+/**
+ * The job registry and the processor that runs a BullMQ job through its definition: pickup hook → payload
+ * validation → handler → result, with errors translated by `failOrRetry`.
+ */
+import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Services } from '../src/connections/services.js';
+import type { JobName } from '../src/queue/names.js';
+import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
+import { callJob } from './call.js';
+import { connectJob } from './connect.js';
+import { failOrRetry, type JobDefinition, parsePayload, type RetryPolicy } from './job.js';
+import { refreshJob } from './refresh.js';
+import { revokeJob } from './revoke.js';
+import { testJob } from './test.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds definitions of every job type
+type AnyJobDefinition = JobDefinition<any>;
+
+/** Which jobs each queue runs. */
+export const JOBS_BY_QUEUE: Record<string, ReadonlyMap<JobName, AnyJobDefinition>> = {
+  [CONNECTIONS_QUEUE]: new Map<JobName, AnyJobDefinition>([
+    ['connect', connectJob],
+    ['test', testJob],
+    ['refresh', refreshJob],
+    ['revoke', revokeJob],
+  ]),
+  [CALLS_QUEUE]: new Map<JobName, AnyJobDefinition>([['call', callJob]]),
+};
+
+export function createProcessor(queueName: string, services: Services, policy: RetryPolicy) {
+  const definitions = JOBS_BY_QUEUE[queueName];
+  if (!definitions) throw new Error(`no jobs are defined for queue ${queueName}`);
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const log = services.log.child({
+      jobId: job.id,
+      job: job.name,
+      queue: queueName,
+      connectionId: job.data?.connectionId,
+    });
+    try {
+      const definition = definitions.get(job.name as JobName);
+      if (!definition) {
+        const known = [...definitions.keys()].join(', ');
+        throw new UnrecoverableError(`[unknown_job] queue ${queueName} runs ${known}, not "${job.name}"`);
+      }
+      await definition.onPickup?.(job, services);
+      const data = parsePayload(definition.schema, job.data, job.name);
+      const finalAttempt = job.attemptsStarted >= policy.maxAttempts;
+      return await definition.handle(data, { services, job, log, finalAttempt, signal });
+    } catch (error) {
+      if (error instanceof UnrecoverableError) throw error;
+      return failOrRetry(error, job, token, policy, log);
+    }
+  };
+}

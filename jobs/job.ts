@@ -1,0 +1,80 @@
+/**
+ * What every job handler shares: a typed definition (payload schema + handler), and the translation of domain
+ * errors into BullMQ terms. Handlers stay thin: parse → call the domain → shape the result.
+ *
+ * Retries are driven here, not by the producer's job options, so that jobs from any producer (any language, any
+ * options) retry the same way: a transient error moves the job back to delayed (after `Retry-After` when the remote
+ * side gave one, else exponential backoff with jitter) until `maxAttempts` attempts have started; every other error
+ * fails the job at once with `UnrecoverableError`.
+ */
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { z } from 'zod';
+import type { Services } from '../src/connections/services.js';
+import { AppError, isAppError } from '../src/errors.js';
+import { backoffDelay } from '../src/http/retry-after.js';
+import type { Logger } from '../src/log.js';
+import type { JobName } from '../src/queue/names.js';
+import type { JobContract } from '../src/queue/schemas.js';
+
+export interface JobContext {
+  services: Services;
+  job: Job;
+  log: Logger;
+  /** True when no retry will follow this attempt. */
+  finalAttempt: boolean;
+  signal?: AbortSignal;
+}
+
+export interface JobDefinition<N extends JobName> {
+  name: N;
+  schema: z.ZodType<JobContract[N]['data']>;
+  /** Runs before the payload is parsed, for example to seal plaintext secrets in the stored job data. */
+  onPickup?: (job: Job, services: Services) => Promise<void>;
+  handle: (data: JobContract[N]['data'], context: JobContext) => Promise<JobContract[N]['result']>;
+}
+
+export interface RetryPolicy {
+  /** Attempts before a transient failure fails the job. */
+  maxAttempts: number;
+  /** First backoff delay; doubles each attempt, with full jitter. */
+  backoffMs: number;
+}
+
+/** Parses the payload; a bad one fails at once with every problem named by its path. */
+export function parsePayload<T>(schema: z.ZodType<T>, data: unknown, jobName: string): T {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`);
+  throw new AppError('invalid_input', 'invalid_payload', `invalid ${jobName} job data: ${problems.join('; ')}`);
+}
+
+/** Domain errors as BullMQ understands them. Never returns: throws DelayedError or UnrecoverableError. */
+export async function failOrRetry(
+  error: unknown,
+  job: Job,
+  token: string | undefined,
+  policy: RetryPolicy,
+  log: Logger,
+): Promise<never> {
+  const appError = toAppError(error);
+  const message = `[${appError.code}] ${appError.message}`;
+  if (appError.kind === 'transient' && token && job.attemptsStarted < policy.maxAttempts) {
+    const delay = appError.retryAfterMs ?? backoffDelay(job.attemptsStarted, policy.backoffMs);
+    log.warn({ code: appError.code, attempt: job.attemptsStarted, delayMs: delay }, `retrying: ${appError.message}`);
+    await job.moveToDelayed(Date.now() + delay, token);
+    throw new DelayedError();
+  }
+  log.warn({ code: appError.code, kind: appError.kind, attempt: job.attemptsStarted }, `failed: ${appError.message}`);
+  const suffix = appError.kind === 'transient' ? ` (gave up after ${job.attemptsStarted} attempts)` : '';
+  throw new UnrecoverableError(message + suffix);
+}
+
+/**
+ * Unknown errors (a dropped database connection, a Redis hiccup) are treated as transient. Their message is not
+ * passed on: it could quote a value.
+ */
+function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const name = error instanceof Error ? error.constructor.name : typeof error;
+  return new AppError('transient', 'unexpected', `unexpected ${name}; see the worker log`, { cause: error });
+}

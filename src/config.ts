@@ -1,0 +1,186 @@
+/**
+ * Configuration: the only reader of `process.env`. Every setting comes from the environment (and an optional `.env`
+ * file, which never overrides a variable that is already set), validated once at start. A bad value stops the process
+ * with one line that names the variable and says what is wrong; values are never echoed (URLs carry passwords).
+ *
+ * An empty variable counts as unset, so `BOARD_USER=` in a `.env` file means "no user".
+ */
+import { existsSync } from 'node:fs';
+import { config as loadDotenv } from 'dotenv';
+import { validate as isCronExpression } from 'node-cron';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+import { KeyRing } from './secrets/keyring.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const positiveInteger = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]*$/, `must be a positive integer, such as ${fallback}`)
+    .transform(Number)
+    .refine((n) => n <= max, `must be at most ${max}`)
+    .default(fallback);
+
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .regex(/^(?:true|false|1|0)$/i, 'must be true, false, 1 or 0')
+    .transform((v) => /^(?:true|1)$/i.test(v))
+    .default(fallback);
+
+const url = (protocols: string[], message: string) =>
+  z.string().refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), message);
+
+export const configSchema = z
+  .object({
+    /** `production` requires ENCRYPTION_KEYS. @default "development" */
+    NODE_ENV: z
+      .enum(['development', 'production', 'test'], 'must be development, production or test')
+      .default('development'),
+    /** Redis of the BullMQ queues. @default "redis://127.0.0.1:6379" */
+    REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    /** The store: PostgreSQL or MongoDB, chosen by the scheme. @default "postgres://postgres@127.0.0.1:5432/postgres" */
+    DATABASE_URL: url(
+      ['postgres:', 'postgresql:', 'mongodb:', 'mongodb+srv:'],
+      'must be a postgres://, postgresql://, mongodb:// or mongodb+srv:// URL',
+    ).default('postgres://postgres@127.0.0.1:5432/postgres'),
+    /** PostgreSQL schema holding the tables (ignored for MongoDB). @default "public" */
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower case letters, digits and _ (at most 63), such as public')
+      .default('public'),
+    /**
+     * Key ring sealing secrets at rest: `"<id>:<base64 of 32 bytes>,…"`, the first key seals, all keys open. Required
+     * in production; elsewhere a development key is generated into DEV_KEY_FILE. Create one with `oauth-cc keys generate`.
+     */
+    ENCRYPTION_KEYS: z.string().optional(),
+    /** Development key file, used only when ENCRYPTION_KEYS is unset outside production. @default ".dev-keys" */
+    DEV_KEY_FILE: z.string().default('.dev-keys'),
+    /** @default "info" */
+    LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('info'),
+    /** Prefix of every BullMQ key in Redis. @default "bull" */
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[^:]+$/, "must not contain ':'")
+      .default('bull'),
+    /** Connection jobs (connect, test, refresh, revoke) run at once per worker process. @default 20 */
+    WORKER_CONCURRENCY_CONNECTIONS: positiveInteger(20),
+    /** Call jobs run at once per worker process. @default 100 */
+    WORKER_CONCURRENCY_CALLS: positiveInteger(100),
+    /** Time given to running jobs on SIGTERM before the process exits. @default 30000 */
+    SHUTDOWN_TIMEOUT_MS: positiveInteger(30_000),
+    /** Timeout of a token endpoint request. @default 30000 */
+    TOKEN_REQUEST_TIMEOUT_MS: positiveInteger(30_000),
+    /** Timeout of an API call when the job does not set one. @default 30000 */
+    CALL_TIMEOUT_MS: positiveInteger(30_000),
+    /** Largest timeout a call job may ask for. @default 120000 */
+    CALL_MAX_TIMEOUT_MS: positiveInteger(120_000),
+    /** Largest API response body a call reads; larger ones fail. @default 10485760 (10 MiB) */
+    CALL_MAX_RESPONSE_BYTES: positiveInteger(10_485_760),
+    /** Attempts of a job with a transient failure. @default 5 */
+    JOB_ATTEMPTS: positiveInteger(5),
+    /** First delay of the exponential backoff between attempts. @default 1000 */
+    JOB_BACKOFF_MS: positiveInteger(1000),
+    /** Least time between two forced renewals of one connection. @default 300 */
+    RENEWAL_COOLDOWN_SECONDS: positiveInteger(300),
+    /** When the scheduler looks for connections due for renewal. @default "* * * * *" (every minute) */
+    SCHEDULER_CRON: z
+      .string()
+      .refine((value) => isCronExpression(value), "must be a cron expression, such as '* * * * *'")
+      .default('* * * * *'),
+    /** Renewals found in one scheduler run are spread over this many seconds. @default 30 */
+    SCHEDULER_SPREAD_SECONDS: positiveInteger(30),
+    /** Due connections read per page by the scheduler. @default 1000 */
+    SCHEDULER_PAGE_SIZE: positiveInteger(1000),
+    /** @default 3000 */
+    BOARD_PORT: positiveInteger(3000, 65_535),
+    /** Interface the board listens on; loopback unless exposed on purpose. @default "127.0.0.1" */
+    BOARD_HOST: z.string().default('127.0.0.1'),
+    /** Basic auth user of the board; set together with BOARD_PASSWORD. */
+    BOARD_USER: z.string().optional(),
+    /** Basic auth password of the board. */
+    BOARD_PASSWORD: z.string().optional(),
+    /** Bearer token accepted by the board (for scripts). */
+    BOARD_TOKEN: z.string().optional(),
+    /** The board shows but cannot retry, remove or clean jobs. @default false */
+    BOARD_READ_ONLY: boolean(false),
+    /** PEM file of extra certificate authorities trusted by outgoing requests. */
+    EXTRA_CA_CERTS: z.string().refine(existsSync, 'file not found').optional(),
+    /** Receives connection events by HTTP POST, when set. */
+    WEBHOOK_URL: url(['http:', 'https:'], 'must be an http:// or https:// URL').optional(),
+    /** Signs webhook bodies (HMAC-SHA256) when set. */
+    WEBHOOK_SECRET: z.string().optional(),
+    /** Connection events kept in the outbox. @default 10000 */
+    EVENTS_RETENTION_COUNT: positiveInteger(10_000),
+    /** Finished jobs kept per queue. @default 1000 */
+    JOB_RETENTION_COUNT: positiveInteger(1000),
+    /** Age after which finished jobs are removed. @default 86400 */
+    JOB_RETENTION_AGE_SECONDS: positiveInteger(86_400),
+  })
+  .superRefine((env, context) => {
+    const fail = (variable: string, message: string) => context.addIssue({ code: 'custom', path: [variable], message });
+    if (env.ENCRYPTION_KEYS !== undefined) {
+      try {
+        KeyRing.parse(env.ENCRYPTION_KEYS);
+      } catch (error) {
+        fail('ENCRYPTION_KEYS', (error as Error).message.replace(/^ENCRYPTION_KEYS: /, ''));
+      }
+    }
+    if ((env.BOARD_USER === undefined) !== (env.BOARD_PASSWORD === undefined)) {
+      fail(
+        env.BOARD_USER === undefined ? 'BOARD_USER' : 'BOARD_PASSWORD',
+        'set BOARD_USER and BOARD_PASSWORD together',
+      );
+    }
+    if (env.CALL_TIMEOUT_MS > env.CALL_MAX_TIMEOUT_MS) {
+      fail('CALL_TIMEOUT_MS', `must be at most CALL_MAX_TIMEOUT_MS (${env.CALL_MAX_TIMEOUT_MS})`);
+    }
+  });
+
+type Env = z.output<typeof configSchema>;
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
+  : Lowercase<S>;
+
+/** The validated settings, named in camelCase: `REDIS_URL` is `redisUrl`. See `configSchema` for each one. */
+export type Config = { readonly [K in keyof Env as CamelCase<K & string>]: Env[K] };
+
+const camelCase = (name: string) => name.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Every variable the configuration reads. */
+export function configVariableNames(): string[] {
+  return Object.keys(configSchema.shape);
+}
+
+/**
+ * Reads and validates the configuration.
+ * @param env @default process.env, completed by `.env` in the working directory
+ * @throws AppError `invalid_config` whose message is one line, such as `REDIS_URL: must be a redis:// or rediss:// URL`
+ */
+export function loadConfig(env?: NodeJS.ProcessEnv): Config {
+  if (env === undefined) loadDotenv({ quiet: true });
+  const source = env ?? process.env;
+  const present = Object.fromEntries(
+    configVariableNames()
+      .map((name) => [name, source[name]] as const)
+      .filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    const message = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new AppError('invalid_input', 'invalid_config', message);
+  }
+  return Object.fromEntries(Object.entries(result.data).map(([name, value]) => [camelCase(name), value])) as Config;
+}
+
+/** Runs `fn`; on a configuration error prints its single line to stderr and exits with status 1. */
+export function exitOnConfigError(fn: () => Config): Config {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'invalid_config') throw error;
+    process.stderr.write(`Invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Requests to a provider's API (the test API and `call` jobs): the connector's request defaults, rendered for a
+ * connection, with the request's own headers, query and body on top.
+ */
+import type { ResolvedConnector } from '../definitions/resolve.js';
+import type { FieldValue } from '../definitions/schema.js';
+import { renderText, type TemplateContext } from '../definitions/templates.js';
+import { assertHeaderSafe, mergeHeaders } from '../http/headers.js';
+import type { OutboundRequest } from '../http/send.js';
+
+/** Request defaults with their templates rendered for one connection. */
+export interface RenderedDefaults {
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+export interface ApiRequestInput {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  query?: Record<string, FieldValue | FieldValue[]>;
+  /** JSON value, or a string sent as is. */
+  body?: unknown;
+}
+
+function renderRecord(templates: Record<string, string>, context: TemplateContext): Record<string, string> {
+  const rendered: Record<string, string> = {};
+  for (const [name, template] of Object.entries(templates)) rendered[name] = renderText(template, context);
+  return rendered;
+}
+
+function renderJson(value: unknown, context: TemplateContext): unknown {
+  if (typeof value === 'string') return renderText(value, context);
+  if (Array.isArray(value)) return value.map((item) => renderJson(item, context));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderJson(item, context)]));
+  }
+  return value;
+}
+
+export function renderDefaults(connector: ResolvedConnector, context: TemplateContext): RenderedDefaults {
+  const defaults = connector.requestDefaults;
+  return {
+    headers: renderRecord(defaults.headers, context),
+    query: renderRecord(defaults.query, context),
+    body: renderJson(defaults.body, context) as Record<string, unknown>,
+  };
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Builds the outbound request: defaults first, the request's own values on top. */
+export function buildApiRequest(
+  defaults: RenderedDefaults,
+  input: ApiRequestInput,
+  limits: { timeoutMs: number; maxResponseBytes: number },
+): OutboundRequest {
+  const url = new URL(input.url);
+  for (const [name, value] of Object.entries(defaults.query)) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(input.query ?? {})) {
+    url.searchParams.delete(name);
+    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item));
+  }
+  const headers = mergeHeaders(defaults.headers, input.headers);
+  for (const [name, value] of Object.entries(headers)) assertHeaderSafe(name, value, `headers.${name}`);
+
+  let body: string | undefined;
+  if (typeof input.body === 'string') {
+    body = input.body;
+    headers['content-type'] ??= 'text/plain; charset=utf-8';
+  } else if (input.body !== undefined) {
+    const json = isPlainObject(input.body) ? { ...defaults.body, ...input.body } : input.body;
+    body = JSON.stringify(json);
+    headers['content-type'] ??= 'application/json';
+  }
+  return { method: input.method, url: url.href, headers, body, ...limits };
+}

@@ -1,0 +1,134 @@
+/**
+ * In-process cache of connections and connector definitions, correct across processes.
+ *
+ * Every write to a connection publishes its new version to a small Redis key; a reader compares that key with the
+ * version it holds before using a cached entry (one MGET per use, auto-pipelined). A refresh or revoke job publishes
+ * before it completes, so no later job on any worker can use the old token or a revoked connection. When the key is
+ * missing (expired, or Redis lost its data) the entry is read again from the store, which is always right.
+ */
+import type { Redis } from 'ioredis';
+import { type ResolvedConnector, resolveConnector } from '../definitions/resolve.js';
+import { notFound } from '../errors.js';
+import type { Connection, Store, StoredConnector } from '../store/port.js';
+
+/** Only versions newer than the one stored may be published: a slow writer must not roll the key back. */
+const PUBLISH_SCRIPT = `
+local current = tonumber(redis.call('get', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return 1`;
+
+const VERSION_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface LoadedConnector {
+  stored: StoredConnector;
+  resolved: ResolvedConnector;
+}
+
+export interface LoadedConnection {
+  connection: Connection;
+  connector: LoadedConnector;
+  /** Per-version memo of derived values (rendered defaults, compiled allowed URLs, opened token); see `prepare.ts`. */
+  memo: Map<string, unknown>;
+}
+
+export interface ConnectionCacheOptions {
+  /** Key namespace, such as the queue prefix. */
+  prefix: string;
+  /** Entries kept per process before the least recently used is dropped. @default 10000 */
+  maxEntries?: number;
+}
+
+export class ConnectionCache {
+  private readonly connections = new Map<string, LoadedConnection>();
+  private readonly connectors = new Map<string, LoadedConnector>();
+  private readonly maxEntries: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly redis: Redis,
+    private readonly options: ConnectionCacheOptions,
+  ) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  private connectionKey(id: string) {
+    return `${this.options.prefix}:oauth-cc:conn-ver:${id}`;
+  }
+
+  private connectorKey(key: string) {
+    return `${this.options.prefix}:oauth-cc:connector-ver:${key}`;
+  }
+
+  /** The connection with its connector, fresh as of the last published write; null when it does not exist. */
+  async load(id: string): Promise<LoadedConnection | null> {
+    const cached = this.connections.get(id);
+    if (cached) {
+      const [connectionVersion, connectorVersion] = await this.redis.mget(
+        this.connectionKey(id),
+        this.connectorKey(cached.connection.connector),
+      );
+      if (
+        Number(connectionVersion) === cached.connection.version &&
+        Number(connectorVersion) === cached.connector.stored.version
+      ) {
+        this.touch(id, cached);
+        return cached;
+      }
+    }
+    const connection = await this.store.connections.get(id);
+    if (!connection) {
+      this.connections.delete(id);
+      return null;
+    }
+    return this.remember(connection);
+  }
+
+  /** Caches a connection that was just read or written, with its connector. */
+  async remember(connection: Connection): Promise<LoadedConnection> {
+    const connector = await this.connector(connection.connector);
+    const entry: LoadedConnection = { connection, connector, memo: new Map() };
+    this.touch(connection.id, entry);
+    await this.redis.eval(
+      PUBLISH_SCRIPT,
+      1,
+      this.connectionKey(connection.id),
+      connection.version,
+      VERSION_TTL_SECONDS,
+    );
+    return entry;
+  }
+
+  /** Call after every write of a connection, before the job that wrote it completes. */
+  async publish(connection: Connection): Promise<void> {
+    await this.remember(connection);
+  }
+
+  /** The stored connector, resolved with its defaults; throws not found. */
+  async connector(key: string): Promise<LoadedConnector> {
+    const cached = this.connectors.get(key);
+    if (cached) {
+      const version = await this.redis.get(this.connectorKey(key));
+      if (Number(version) === cached.stored.version) return cached;
+    }
+    const stored = await this.store.connectors.get(key);
+    if (!stored) throw notFound(`connector "${key}"`);
+    const loaded = { stored, resolved: resolveConnector(stored.definition) };
+    this.connectors.set(key, loaded);
+    await this.publishConnector(key, stored.version);
+    return loaded;
+  }
+
+  /** Call after a connector definition was applied. */
+  async publishConnector(key: string, version: number): Promise<void> {
+    await this.redis.eval(PUBLISH_SCRIPT, 1, this.connectorKey(key), version, VERSION_TTL_SECONDS);
+  }
+
+  private touch(id: string, entry: LoadedConnection) {
+    this.connections.delete(id);
+    this.connections.set(id, entry);
+    if (this.connections.size > this.maxEntries) {
+      const oldest = this.connections.keys().next().value;
+      if (oldest !== undefined) this.connections.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * call: an API request made with a connection's credentials, without the caller ever seeing them.
+ *
+ * load (cached, version-checked) → resolve and check the URL against the allowed URLs → make sure the token is valid
+ * (single-flight renewal) → send with defaults, limits and the redirect policy → on an `expiredWhen` answer renew
+ * once (forced, single-flight) and send again → shape the answer with every secret taken out.
+ */
+import { AppError } from '../errors.js';
+import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
+import { maskHeaders, stripHopByHop } from '../http/headers.js';
+import { shapeResponseBody } from '../http/response-body.js';
+import { parseRetryAfter } from '../http/retry-after.js';
+import { type InboundResponse, type OutboundRequest, send } from '../http/send.js';
+import type { CallPayload, CallResult } from '../queue/schemas.js';
+import { buildApiRequest } from './api-request.js';
+import type { LoadedConnection } from './cache.js';
+import { assertUsable, loadOwned, patchConnection } from './load.js';
+import { type PreparedConnection, prepareConnection } from './prepare.js';
+import { renewToken } from './renew.js';
+import type { Services } from './services.js';
+import { isExpiredAnswer } from './test-api.js';
+import { isTokenDue } from './token.js';
+
+/** Answers worth another attempt: the upstream is overloaded or briefly away. */
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+export interface CallOptions {
+  /** On the last attempt a retryable answer is returned to the caller instead of thrown. @default false */
+  finalAttempt?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function callApi(
+  services: Services,
+  payload: CallPayload,
+  options: CallOptions = {},
+): Promise<CallResult> {
+  let loaded = await loadUsable(services, payload);
+  const url = resolveCallUrl(payload.url, prepareConnection(services, loaded).allowed);
+  checkAllowed(url, prepareConnection(services, loaded).allowed);
+
+  if (isTokenDue(loaded.connection)) {
+    await renewToken(services, loaded.connection, { signal: options.signal });
+    loaded = await loadUsable(services, payload);
+  }
+  let response = await sendOnce(services, loaded, payload, url, options);
+  if (isExpiredAnswer(loaded.connector.resolved, response)) {
+    await renewToken(services, loaded.connection, {
+      force: true,
+      staleToken: loaded.connection.accessToken,
+      signal: options.signal,
+    });
+    loaded = await loadUsable(services, payload);
+    response = await sendOnce(services, loaded, payload, url, options);
+    if (isExpiredAnswer(loaded.connector.resolved, response))
+      await recordRejectedToken(services, loaded, response.status);
+  }
+  if (RETRY_STATUSES.has(response.status) && !options.finalAttempt) {
+    throw new AppError(
+      'transient',
+      'upstream_unavailable',
+      `${payload.method ?? 'GET'} ${url.origin}${url.pathname} answered ${response.status}`,
+      {
+        status: response.status,
+        retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+      },
+    );
+  }
+  return shapeAnswer(response, prepareConnection(services, loaded));
+}
+
+async function loadUsable(services: Services, payload: CallPayload): Promise<LoadedConnection> {
+  const loaded = await loadOwned(services, payload.owner, payload.connectionId);
+  assertUsable(loaded.connection);
+  return loaded;
+}
+
+async function sendOnce(
+  services: Services,
+  loaded: LoadedConnection,
+  payload: CallPayload,
+  url: URL,
+  options: CallOptions,
+): Promise<InboundResponse> {
+  const { settings } = services;
+  const prepared = prepareConnection(services, loaded);
+  const request = buildApiRequest(
+    prepared.defaults,
+    { method: payload.method ?? 'GET', url, headers: payload.headers, query: payload.query, body: payload.body },
+    {
+      timeoutMs: Math.min(payload.timeoutMs ?? settings.callTimeoutMs, settings.callMaxTimeoutMs),
+      maxResponseBytes: settings.callMaxResponseBytes,
+    },
+  );
+  return sendFollowingRedirects({ ...request, signal: options.signal }, prepared);
+}
+
+/**
+ * Follows a redirect only to an allowed URL, at most MAX_REDIRECTS times; any other redirect is returned as it is.
+ * Credentials never follow a redirect to another origin.
+ */
+async function sendFollowingRedirects(first: OutboundRequest, prepared: PreparedConnection): Promise<InboundResponse> {
+  let request = first;
+  for (let hop = 0; ; hop++) {
+    const response = await send(request);
+    const location = response.headers.location;
+    if (!REDIRECT_STATUSES.has(response.status) || !location || hop >= MAX_REDIRECTS) return response;
+    const next = URL.canParse(location, request.url) ? new URL(location, request.url) : null;
+    if (!next || !isAllowed(next, prepared.allowed)) return response;
+    const becomesGet =
+      response.status === 303 || ((response.status === 301 || response.status === 302) && request.method === 'POST');
+    const method = becomesGet && request.method !== 'HEAD' ? 'GET' : request.method;
+    let headers = request.headers;
+    if (next.origin !== new URL(request.url).origin) headers = withoutCredentials(headers, prepared.secrets);
+    if (method !== request.method)
+      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-type'));
+    request = {
+      ...request,
+      url: next.href,
+      method,
+      headers,
+      body: method === request.method ? request.body : undefined,
+    };
+  }
+}
+
+function withoutCredentials(headers: Record<string, string>, secrets: string[]): Record<string, string> {
+  const masked = maskHeaders(headers, secrets);
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => masked[name] === headers[name]));
+}
+
+/** The answer as the caller sees it: no hop-by-hop headers, and no secret of the connection anywhere in it. */
+function shapeAnswer(response: InboundResponse, prepared: PreparedConnection): CallResult {
+  const headers = maskHeaders(stripHopByHop(response.headers), prepared.secrets);
+  return {
+    status: response.status,
+    headers,
+    body: shapeResponseBody(scrub(response.body, prepared.secrets), response.headers['content-type']),
+  };
+}
+
+const REDACTED = Buffer.from('[redacted]');
+
+/** Replaces every occurrence of a secret in a body (an upstream may echo what it received). */
+function scrub(body: Buffer, secrets: string[]): Buffer {
+  let result = body;
+  for (const secret of secrets) {
+    const needle = Buffer.from(secret);
+    let at = result.indexOf(needle);
+    if (at === -1) continue;
+    const parts: Buffer[] = [];
+    let from = 0;
+    while (at !== -1) {
+      parts.push(result.subarray(from, at), REDACTED);
+      from = at + needle.length;
+      at = result.indexOf(needle, from);
+    }
+    parts.push(result.subarray(from));
+    result = Buffer.concat(parts);
+  }
+  return result;
+}
+
+/** The provider rejected even a fresh token: record it, so operators see the connection needs attention. */
+async function recordRejectedToken(services: Services, loaded: LoadedConnection, status: number): Promise<void> {
+  const lastError = {
+    code: 'token_rejected',
+    message: `the API answered ${status} even after the token was renewed`,
+    at: new Date(),
+  };
+  await patchConnection(services, loaded.connection, (current) => (current.status === 'active' ? { lastError } : null));
+}

@@ -1,0 +1,114 @@
+/**
+ * connect: fields → token → test API → one connection per (connector, owner, unique identifier).
+ * Nothing is stored until the token and the test have succeeded, so a failed connect leaves no partial connection.
+ */
+import { secretFieldKeys, validateFieldValues } from '../definitions/fields.js';
+import { renderText, type TemplateContext } from '../definitions/templates.js';
+import { AppError, isAppError } from '../errors.js';
+import { requestToken } from '../oauth/client.js';
+import type { ConnectPayload, ConnectResult } from '../queue/schemas.js';
+import type { LastTest } from '../store/port.js';
+import { openAll, sealSecrets } from './context.js';
+import type { Services } from './services.js';
+import { isExpiredAnswer, pickTestValues, sendTestRequest, testFailure } from './test-api.js';
+import { tokenEndpointSpec, tokenPatch } from './token.js';
+
+export type ConnectProgress = 'token' | 'test' | 'saved';
+
+export async function connect(
+  services: Services,
+  payload: ConnectPayload,
+  progress: (step: ConnectProgress) => Promise<void> = async () => {},
+): Promise<ConnectResult> {
+  const connector = await loadConnector(services, payload.connector);
+  const definition = connector.stored.definition;
+  const values = validateFieldValues(definition, openAll(services.keys, payload.fields));
+  const context: TemplateContext = { fields: values };
+
+  const issuedAt = new Date();
+  const tokens = await requestToken(
+    tokenEndpointSpec(connector.resolved, context, services.settings.tokenRequestTimeoutMs),
+  ).catch((error: unknown) => {
+    services.observer.tokenRequested?.(
+      definition.key,
+      isAppError(error) && error.kind === 'transient' ? 'transient' : 'permanent',
+    );
+    throw error;
+  });
+  services.observer.tokenRequested?.(definition.key, 'ok');
+  await progress('token');
+  Object.assign(context, {
+    access_token: tokens.accessToken,
+    token_type: tokens.tokenType ?? undefined,
+    token: tokens.meta,
+  });
+
+  let testValues: Record<string, unknown> = {};
+  let lastTest: LastTest | null = null;
+  if (connector.resolved.test) {
+    const response = await sendTestRequest(connector.resolved, context, services.settings.tokenRequestTimeoutMs);
+    if (response.status < 200 || response.status >= 300 || isExpiredAnswer(connector.resolved, response)) {
+      throw testFailure(response);
+    }
+    testValues = pickTestValues(connector.resolved, response);
+    lastTest = { ok: true, status: response.status, at: new Date() };
+    context.test = testValues;
+  }
+  await progress('test');
+
+  const uniqueId = renderText(connector.resolved.uniqueIdentifier, context).trim();
+  if (uniqueId === '') {
+    throw new AppError(
+      'permanent',
+      'empty_unique_identifier',
+      `uniqueIdentifier ${connector.resolved.uniqueIdentifier} rendered empty; check the connector's template and the test API's answer`,
+    );
+  }
+  const { fields, secrets } = sealSecrets(services.keys, values, secretFieldKeys(definition));
+  const { connection, created } = await services.store.connections.upsert({
+    connector: definition.key,
+    owner: payload.owner,
+    uniqueId,
+    name: payload.name ?? renderText(connector.resolved.connectionName, context).trim(),
+    status: 'active',
+    fields,
+    secrets,
+    accessToken: null,
+    refreshToken: null,
+    tokenType: null,
+    scopes: [],
+    tokenMeta: {},
+    expiresAt: null,
+    renewAt: null,
+    ...tokenPatch(services.keys, tokens, connector.resolved, issuedAt),
+    testValues,
+    lastTest,
+    lastError: null,
+  });
+  await services.cache.publish(connection);
+  await services.renewals.schedule(connection);
+  await progress('saved');
+  return {
+    connectionId: connection.id,
+    created,
+    name: connection.name,
+    uniqueId: connection.uniqueId,
+    status: 'active',
+    expiresAt: connection.expiresAt?.toISOString() ?? null,
+  };
+}
+
+async function loadConnector(services: Services, key: string) {
+  try {
+    return await services.cache.connector(key);
+  } catch (error) {
+    if (isAppError(error) && error.kind === 'not_found') {
+      throw new AppError(
+        'invalid_input',
+        'unknown_connector',
+        `connector: unknown connector "${key}"; apply its definition with oauth-cc connectors apply`,
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * What every API call of a connection needs, derived once per connection version and kept in the cache entry:
+ * opened secrets and token, rendered request defaults, compiled allowed URLs.
+ */
+import { secretFieldKeys } from '../definitions/fields.js';
+import { renderUrl } from '../definitions/templates.js';
+import { type AllowedUrl, compileAllowedUrls } from '../http/guard.js';
+import { type RenderedDefaults, renderDefaults } from './api-request.js';
+import type { LoadedConnection } from './cache.js';
+import { connectionContext, secretValues } from './context.js';
+import type { Services } from './services.js';
+
+export interface PreparedConnection {
+  defaults: RenderedDefaults;
+  allowed: AllowedUrl[];
+  /** Clear secrets and token of this connection, to keep them out of answers, redirects and logs. */
+  secrets: string[];
+}
+
+const MEMO_KEY = 'prepared';
+
+export function prepareConnection(services: Services, loaded: LoadedConnection): PreparedConnection {
+  const memo = loaded.memo.get(MEMO_KEY) as PreparedConnection | undefined;
+  if (memo) return memo;
+  const { resolved, stored } = loaded.connector;
+  const context = connectionContext(services.keys, loaded.connection);
+  const prepared: PreparedConnection = {
+    defaults: renderDefaults(resolved, context),
+    allowed: compileAllowedUrls(resolved.allowedUrls.map((template) => renderUrl(template, context))),
+    secrets: secretValues(context, secretFieldKeys(stored.definition)),
+  };
+  loaded.memo.set(MEMO_KEY, prepared);
+  return prepared;
+}

@@ -1,0 +1,21 @@
+/** refresh: renews a connection's token when due, or at once with `force`; single-flight (see `renew.ts`). */
+import type { RefreshPayload, RefreshResult } from '../queue/schemas.js';
+import { loadOwned } from './load.js';
+import { renewToken } from './renew.js';
+import type { Services } from './services.js';
+
+export async function refreshConnection(services: Services, payload: RefreshPayload): Promise<RefreshResult> {
+  const { connection } = await loadOwned(services, payload.owner, payload.connectionId);
+  // A forced refresh is the "by hand" renewal that may revive a connection in status error.
+  const force = payload.force ?? false;
+  if (!force && connection.status !== 'active') {
+    // A scheduled renewal that outlived its connection's active life: nothing to do, and nothing to complain about.
+    return { connectionId: connection.id, expiresAt: connection.expiresAt?.toISOString() ?? null, renewed: false };
+  }
+  const outcome = await renewToken(services, connection, { force, allowError: force });
+  return {
+    connectionId: connection.id,
+    expiresAt: outcome.connection.expiresAt?.toISOString() ?? null,
+    renewed: outcome.renewed,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Token renewal, single-flight across processes: whoever holds the connection's lock asks the provider; everyone
+ * else waits, re-reads the connection and uses the token the holder stored.
+ */
+import { renderUrl } from '../definitions/templates.js';
+import { AppError, isAppError, notFound } from '../errors.js';
+import { refreshToken, requestToken } from '../oauth/client.js';
+import type { TokenSet } from '../oauth/types.js';
+import type { Connection } from '../store/port.js';
+import type { LoadedConnector } from './cache.js';
+import { connectionContext } from './context.js';
+import { assertUsable, patchConnection } from './load.js';
+import type { Services } from './services.js';
+import { isTokenDue, tokenEndpointSpec, tokenPatch } from './token.js';
+
+export interface RenewOptions {
+  /**
+   * Renew even if the token is not due, unless it changed since `staleToken` (the sealed token the caller saw
+   * rejected, or holds): another process renewed it meanwhile, and that token is used instead. @default false
+   */
+  force?: boolean;
+  /** The sealed access token the caller considers stale. @default the token stored when the renewal starts */
+  staleToken?: string | null;
+  /** Renew a connection in status `error` (a renewal asked for by hand). @default false */
+  allowError?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RenewOutcome {
+  connection: Connection;
+  /** True when this call made the token request. */
+  renewed: boolean;
+}
+
+async function read(services: Services, id: string): Promise<Connection> {
+  const connection = await services.store.connections.get(id);
+  if (!connection) throw notFound(`connection ${id}`);
+  return connection;
+}
+
+/** Makes sure `connection` has a usable token, renewing it at most once across all processes. */
+export async function renewToken(
+  services: Services,
+  start: Connection,
+  options: RenewOptions = {},
+): Promise<RenewOutcome> {
+  const staleToken = options.force ? (options.staleToken ?? start.accessToken) : undefined;
+  const needsRenewal = (connection: Connection) =>
+    options.force ? connection.accessToken === staleToken : isTokenDue(connection);
+
+  for (;;) {
+    const current = await read(services, start.id);
+    assertUsable(current, options.allowError);
+    if (!needsRenewal(current)) return { connection: current, renewed: false };
+    const lockToken = await services.lock.tryAcquire(current.id);
+    if (!lockToken) {
+      services.observer.lockWaited?.();
+      await services.lock.waitForRelease(current.id, options.signal);
+      continue;
+    }
+    try {
+      const locked = await read(services, start.id);
+      assertUsable(locked, options.allowError);
+      if (!needsRenewal(locked)) return { connection: locked, renewed: false };
+      return { connection: await renewLocked(services, locked), renewed: true };
+    } finally {
+      await services.lock.release(current.id, lockToken);
+    }
+  }
+}
+
+/** Asks the provider for a new token; the caller holds the lock. Records failures on the connection. */
+async function renewLocked(services: Services, connection: Connection): Promise<Connection> {
+  const connector = await services.cache.connector(connection.connector);
+  const issuedAt = new Date();
+  let tokens: TokenSet;
+  try {
+    tokens = await fetchToken(services, connector, connection);
+    services.observer.tokenRequested?.(connection.connector, 'ok');
+  } catch (error) {
+    await recordRenewalFailure(services, connection, error);
+    throw error;
+  }
+  const patch = {
+    ...tokenPatch(services.keys, tokens, connector.resolved, issuedAt, connection.refreshToken),
+    status: 'active' as const,
+    lastError: null,
+  };
+  // A revoke that started meanwhile wins: the new token is dropped, never resurrecting the connection.
+  const updated = await patchConnection(services, connection, (current) =>
+    current.status === 'revoking' || current.status === 'revoked' ? null : patch,
+  );
+  if (updated.status === 'active') {
+    await services.renewals.schedule(updated);
+    services.observer.renewed?.(updated, 'ok');
+  }
+  return updated;
+}
+
+/** With a refresh URL and a stored refresh token: the refresh grant; otherwise the client credentials grant again. */
+async function fetchToken(services: Services, connector: LoadedConnector, connection: Connection): Promise<TokenSet> {
+  const context = connectionContext(services.keys, connection);
+  const spec = tokenEndpointSpec(connector.resolved, context, services.settings.tokenRequestTimeoutMs);
+  const refreshDefinition = connector.resolved.refresh;
+  if (refreshDefinition && connection.refreshToken) {
+    try {
+      return await refreshToken(
+        spec,
+        services.keys.open(connection.refreshToken),
+        renderUrl(refreshDefinition.url, context),
+      );
+    } catch (error) {
+      // An expired refresh token is no reason to give up: the client's own credentials can always ask again.
+      if (!(isAppError(error) && error.kind === 'permanent' && error.code === 'invalid_grant')) throw error;
+    }
+  }
+  return requestToken(spec);
+}
+
+/**
+ * A permanent failure puts the connection in `error` and stops automatic renewal. A transient one keeps it active and
+ * records the error: the job retries with backoff, and the scheduler's sweep holds off for the cooldown after
+ * `lastError.at`, so a broken provider is not asked thousands of times a day.
+ */
+async function recordRenewalFailure(services: Services, connection: Connection, error: unknown): Promise<void> {
+  const appError = isAppError(error) ? error : new AppError('transient', 'unexpected', 'unexpected renewal failure');
+  services.observer.tokenRequested?.(connection.connector, appError.kind === 'transient' ? 'transient' : 'permanent');
+  const lastError = { code: appError.code, message: appError.message, at: new Date() };
+  const permanent = appError.kind !== 'transient';
+  const updated = await patchConnection(services, connection, (current) => {
+    if (current.status === 'revoking' || current.status === 'revoked') return null;
+    return permanent ? { status: 'error', lastError, renewAt: null } : { lastError };
+  });
+  services.observer.renewed?.(updated, 'failed');
+}

@@ -1,0 +1,63 @@
+/**
+ * revoke: the connection becomes `revoking` at once (no API call may use it from then on), the provider is asked to
+ * revoke its tokens (RFC 7009) when a revoke URL is configured, then tokens and secrets are wiped.
+ * A transient provider failure is thrown (the job retries; the token is still alive and the connection stays
+ * `revoking`). Running it again after success changes nothing.
+ */
+import { renderUrl } from '../definitions/templates.js';
+import { isAppError } from '../errors.js';
+import { revokeToken } from '../oauth/client.js';
+import type { RevokePayload, RevokeResult } from '../queue/schemas.js';
+import type { Connection } from '../store/port.js';
+import type { LoadedConnector } from './cache.js';
+import { connectionContext } from './context.js';
+import { loadOwned, patchConnection } from './load.js';
+import type { Services } from './services.js';
+import { tokenEndpointSpec } from './token.js';
+
+type ProviderOutcome = Pick<RevokeResult, 'providerRevoked' | 'reason'>;
+
+export async function revokeConnection(services: Services, payload: RevokePayload): Promise<RevokeResult> {
+  const { connection: loaded, connector } = await loadOwned(services, payload.owner, payload.connectionId);
+  if (loaded.status === 'revoked') {
+    return { connectionId: loaded.id, status: 'revoked', providerRevoked: null, reason: 'already revoked' };
+  }
+  const revoking = await patchConnection(services, loaded, (current) =>
+    current.status === 'revoking' || current.status === 'revoked' ? null : { status: 'revoking', renewAt: null },
+  );
+  const outcome = await revokeAtProvider(services, revoking, connector);
+  await patchConnection(services, revoking, (current) =>
+    current.status === 'revoked'
+      ? null
+      : { status: 'revoked', accessToken: null, refreshToken: null, secrets: {}, expiresAt: null, renewAt: null },
+  );
+  return { connectionId: loaded.id, status: 'revoked', ...outcome };
+}
+
+async function revokeAtProvider(
+  services: Services,
+  connection: Connection,
+  connector: LoadedConnector,
+): Promise<ProviderOutcome> {
+  const revoke = connector.resolved.revoke;
+  if (!revoke) return { providerRevoked: null, reason: 'the connector has no revoke URL' };
+  const tokens: Array<[string, 'access_token' | 'refresh_token']> = [];
+  if (connection.accessToken) tokens.push([services.keys.open(connection.accessToken), 'access_token']);
+  if (connection.refreshToken) tokens.push([services.keys.open(connection.refreshToken), 'refresh_token']);
+  if (tokens.length === 0) return { providerRevoked: null, reason: 'no token was held' };
+
+  const context = connectionContext(services.keys, connection);
+  const spec = tokenEndpointSpec(connector.resolved, context, services.settings.tokenRequestTimeoutMs);
+  const url = renderUrl(revoke.url, context);
+  for (const [token, hint] of tokens) {
+    try {
+      const result = await revokeToken(spec, token, hint, url);
+      if (!result.revoked) return { providerRevoked: false, reason: result.reason };
+    } catch (error) {
+      // A permanent refusal (such as invalid_client) will not change by retrying: wipe locally and say why.
+      if (isAppError(error) && error.kind === 'permanent') return { providerRevoked: false, reason: error.message };
+      throw error;
+    }
+  }
+  return { providerRevoked: true };
+}

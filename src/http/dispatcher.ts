@@ -1,0 +1,68 @@
+/**
+ * Shared undici dispatchers. One keep-alive `Agent` carries every plain request; each distinct mTLS client
+ * certificate gets its own `Agent` (TLS client credentials are fixed per connection pool), cached by the
+ * certificate's hash so that the PEM itself is never used as a map key.
+ */
+import { createHash } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { Agent } from 'undici';
+
+export interface TransportOptions {
+  /** Extra trusted CA certificate(s), PEM (from `EXTRA_CA_CERTS`), trusted next to the system roots. */
+  extraCa?: string | undefined;
+  /** Most sockets per origin. @default 256 */
+  connections?: number;
+}
+
+export interface ClientCertificate {
+  cert: string;
+  key: string;
+}
+
+/** Longest time to open a connection (TCP + TLS); the request's own deadline may cut it shorter. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+let options: TransportOptions = {};
+let shared: Agent | undefined;
+const byCertificate = new Map<string, Agent>();
+
+function createAgent(certificate?: ClientCertificate): Agent {
+  // `ca` replaces Node's default roots, so the system roots are listed again next to the extra CA.
+  const ca = options.extraCa ? [...rootCertificates, options.extraCa] : undefined;
+  return new Agent({
+    connections: options.connections ?? 256,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    connect: { timeout: CONNECT_TIMEOUT_MS, ...(ca && { ca }), ...certificate },
+  });
+}
+
+/** The dispatcher for a request: the shared agent, or the one bound to the mTLS client certificate. */
+export function dispatcherFor(certificate?: ClientCertificate): Agent {
+  if (!certificate) {
+    shared ??= createAgent();
+    return shared;
+  }
+  const id = createHash('sha256').update(certificate.cert).digest('base64url');
+  let agent = byCertificate.get(id);
+  if (!agent) {
+    agent = createAgent(certificate);
+    byCertificate.set(id, agent);
+  }
+  return agent;
+}
+
+/** Applies new options to every dispatcher created from now on; existing ones finish their requests and close. */
+export function configureTransport(next: TransportOptions): void {
+  options = { ...next };
+  void closeDispatchers();
+}
+
+/** Closes every dispatcher (waits for requests in flight). */
+export async function closeDispatchers(): Promise<void> {
+  const agents = [...byCertificate.values(), ...(shared ? [shared] : [])];
+  shared = undefined;
+  byCertificate.clear();
+  await Promise.all(agents.map((agent) => agent.close()));
+}

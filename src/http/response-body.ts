@@ -1,0 +1,64 @@
+/**
+ * Shapes a response body for a job's return value, which must be JSON-serialisable.
+ */
+
+/** A body that is neither JSON nor text, kept losslessly. */
+export interface BinaryBody {
+  base64: string;
+  contentType: string;
+}
+
+/** What RFC 9110 §8.3 lets a recipient assume when the Content-Type header is missing. */
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+const TEXT_TYPES = new Set([
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'application/javascript',
+  'application/ecmascript',
+]);
+
+function mediaType(contentType: string): string {
+  return (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
+}
+
+function isJson(type: string): boolean {
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+function isText(type: string): boolean {
+  return type.startsWith('text/') || type.endsWith('+xml') || TEXT_TYPES.has(type);
+}
+
+/** Decodes with the `charset` parameter when Node knows it, else UTF-8; a BOM is dropped. */
+function decodeText(body: Buffer, contentType: string): string {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+  try {
+    return new TextDecoder(charset ?? 'utf-8').decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}
+
+/**
+ * - empty body (204, 304, HEAD, zero length): `null`, whatever the type;
+ * - `application/json` and `*\/*+json`: the parsed value; malformed JSON falls back to the text, so nothing is lost;
+ * - `text/*`, XML, form-urlencoded, JavaScript: the decoded text;
+ * - anything else, including a missing Content-Type (no sniffing, so the shape depends only on the header):
+ *   `{ base64, contentType }`.
+ */
+export function shapeResponseBody(body: Buffer, contentType: string | undefined): unknown {
+  if (body.length === 0) return null;
+  const type = mediaType(contentType ?? '');
+  if (isJson(type)) {
+    // JSON is always UTF-8 (RFC 8259 §8.1), whatever charset the header claims.
+    const text = new TextDecoder('utf-8').decode(body);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  if (isText(type)) return decodeText(body, contentType ?? '');
+  return { base64: body.toString('base64'), contentType: contentType ?? DEFAULT_CONTENT_TYPE } satisfies BinaryBody;
+}

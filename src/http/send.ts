@@ -1,0 +1,178 @@
+/**
+ * The outbound HTTP transport: one request, no redirects followed, one deadline for the whole exchange, a size
+ * limit enforced while the body streams in. Failures become `AppError`s whose messages name the method, origin and
+ * path, never the query string (it can carry a token) nor headers.
+ */
+import type { Readable } from 'node:stream';
+import { request } from 'undici';
+import { AppError } from '../errors.js';
+import { type ClientCertificate, closeDispatchers, dispatcherFor } from './dispatcher.js';
+
+export { configureTransport, type TransportOptions } from './dispatcher.js';
+
+export interface OutboundRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Overall budget; connect, headers and body timeouts derive from it. @default 30000 */
+  timeoutMs?: number;
+  /** Larger responses fail with AppError('permanent', 'response_too_large'). @default 10 MiB */
+  maxResponseBytes?: number;
+  /** mTLS client certificate (tls_client_auth). */
+  tls?: ClientCertificate;
+  signal?: AbortSignal;
+}
+
+export interface InboundResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/** Raised by our own deadline so it can be told apart from the caller's abort. */
+class DeadlineReached extends Error {}
+
+export async function send(outbound: OutboundRequest): Promise<InboundResponse> {
+  const timeoutMs = outbound.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBytes = outbound.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DeadlineReached()), timeoutMs);
+  const signal = outbound.signal ? AbortSignal.any([deadline.signal, outbound.signal]) : deadline.signal;
+  try {
+    const response = await request(outbound.url, {
+      dispatcher: dispatcherFor(outbound.tls),
+      method: outbound.method as 'GET',
+      headers: outbound.headers,
+      body: outbound.body,
+      signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const body = await readBody(response.body, response.headers['content-length'], maxBytes, outbound);
+    return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
+  } catch (error) {
+    throw toAppError(error, outbound, timeoutMs, deadline.signal.aborted);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closes every pooled connection (for shutdown and tests). */
+export async function closeTransport(): Promise<void> {
+  await closeDispatchers();
+}
+
+async function readBody(
+  stream: Readable,
+  contentLength: string | string[] | undefined,
+  maxBytes: number,
+  outbound: OutboundRequest,
+): Promise<Buffer> {
+  if (typeof contentLength === 'string' && Number(contentLength) > maxBytes) {
+    stream.destroy();
+    throw tooLarge(outbound, maxBytes);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw tooLarge(outbound, maxBytes);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** `GET https://host/path`: enough to find the call, nothing that can hold a secret (query, userinfo). */
+export function describeRequest(method: string, url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${method} ${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return `${method} (invalid URL)`;
+  }
+}
+
+function tooLarge(outbound: OutboundRequest, maxBytes: number): AppError {
+  return new AppError(
+    'permanent',
+    'response_too_large',
+    `${describeRequest(outbound.method, outbound.url)}: response larger than ${maxBytes} bytes; raise maxResponseBytes if this is expected`,
+  );
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+/**
+ * TLS verification failures: retrying cannot help, the certificate (or the trusted CAs, `EXTRA_CA_CERTS`) must change.
+ */
+function isTlsFailure(code: string): boolean {
+  return (
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_SSL_') ||
+    code.includes('CERT') ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN'
+  );
+}
+
+function toAppError(error: unknown, outbound: OutboundRequest, timeoutMs: number, deadlineReached: boolean): AppError {
+  if (error instanceof AppError) return error;
+  const what = describeRequest(outbound.method, outbound.url);
+  const code = errorCode(error);
+  if (deadlineReached || TIMEOUT_CODES.has(code)) {
+    return new AppError('transient', 'timeout', `${what}: no answer within ${timeoutMs} ms`, { cause: error });
+  }
+  if (outbound.signal?.aborted) {
+    return new AppError('transient', 'aborted', `${what}: request aborted`, { cause: error });
+  }
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL') {
+    return new AppError('invalid_input', 'invalid_request', `${what}: the request cannot be sent (${code})`);
+  }
+  if (isTlsFailure(code)) {
+    return new AppError(
+      'permanent',
+      'tls_error',
+      `${what}: TLS failed (${code}); check the certificates and trusted CAs`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new AppError('transient', 'network', `${what}: network error (${code || 'connection failed'})`, {
+    cause: error,
+  });
+}
+
+/** The most specific error code, looking through undici's wrappers (`cause`) and aggregated DNS/connect errors. */
+function errorCode(error: unknown): string {
+  let current: unknown = error;
+  let found = '';
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string') found = code;
+    current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
+  }
+  return found;
+}

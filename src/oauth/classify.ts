@@ -1,0 +1,75 @@
+/**
+ * The one place that decides whether an OAuth endpoint's failure is permanent (the connection needs new
+ * configuration) or transient (retry, after Retry-After when given).
+ */
+import { AppError } from '../errors.js';
+import { parseRetryAfter } from '../http/retry-after.js';
+import type { InboundResponse } from '../http/send.js';
+import { parseBody } from './body.js';
+import { excerpt, redact } from './excerpt.js';
+
+export { excerpt };
+
+/** RFC 6749 §5.2 and RFC 8707: retrying will not help. */
+export const PERMANENT_ERROR_CODES = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+]);
+/** Error codes that say "later" whatever the status (RFC 6749 §4.1.2.1, RFC 8628). */
+const TRANSIENT_ERROR_CODES = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
+/** By common practice these 4xx statuses are worth retrying. */
+export const TRANSIENT_4XX = new Set([408, 409, 423, 425, 429]);
+
+const MAX_DESCRIPTION = 200;
+
+/** A stable code is a short identifier; anything else from the remote side is not used as one. */
+const SAFE_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * @param secrets Known secret values (client secret) to scrub from the message, should the server echo them.
+ */
+export function classifyTokenEndpointFailure(
+  response: InboundResponse,
+  secrets: readonly string[] = [],
+  endpoint = 'token endpoint',
+): AppError {
+  const parsed = parseBody(response);
+  const fields = parsed.ok ? parsed.value : {};
+  const error = typeof fields.error === 'string' && SAFE_CODE.test(fields.error) ? fields.error : undefined;
+  const transient = isTransient(response.status, error);
+  const code = error ?? codeForStatus(response.status);
+  const description =
+    typeof fields.error_description === 'string'
+      ? excerpt(fields.error_description, MAX_DESCRIPTION, secrets)
+      : parsed.ok
+        ? ''
+        : excerpt(response.body, MAX_DESCRIPTION, secrets);
+  const message = `${endpoint} answered ${response.status} ${redact(code)}${description ? `: ${description}` : ''}`;
+  if (!transient) return new AppError('permanent', code, message, { status: response.status });
+  const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+  return new AppError('transient', code, message, { status: response.status, retryAfterMs });
+}
+
+/** A broken server (5xx) is transient whatever it says; below that the error code decides, then the status. */
+function isTransient(status: number, error: string | undefined): boolean {
+  if (status >= 500) return true;
+  if (error !== undefined && TRANSIENT_ERROR_CODES.has(error)) return true;
+  if (error !== undefined && PERMANENT_ERROR_CODES.has(error)) return false;
+  return TRANSIENT_4XX.has(status);
+}
+
+export function isTransientStatus(status: number): boolean {
+  return status >= 500 || TRANSIENT_4XX.has(status);
+}
+
+function codeForStatus(status: number): string {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  if (TRANSIENT_4XX.has(status)) return 'temporarily_unavailable';
+  return 'token_endpoint_error';
+}

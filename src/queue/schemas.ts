@@ -1,0 +1,109 @@
+/**
+ * Job payloads and results: the public job contract. The worker validates every payload with these schemas and the
+ * SDK is typed from them, so both sides agree by construction.
+ */
+import { z } from 'zod';
+import { HTTP_METHODS } from '../definitions/schema.js';
+
+const owner = z.string().min(1, 'name the tenant or workspace that owns the connection').max(200);
+const connectionId = z.string().min(1, 'give the connectionId returned by connect').max(100);
+const fieldValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const connectPayloadSchema = z.strictObject({
+  owner,
+  /** Key of a stored connector definition. */
+  connector: z.string().min(1).max(64),
+  /** Values for the connector's fields. Secret values are sealed by the SDK, or by the worker on pickup. */
+  fields: z.record(z.string(), fieldValue),
+  /** Overrides the name computed from the connector's `connectionName` template. */
+  name: z.string().min(1).max(200).optional(),
+});
+
+export const testPayloadSchema = z.strictObject({ owner, connectionId });
+
+export const refreshPayloadSchema = z.strictObject({
+  owner,
+  connectionId,
+  /** Renew even when the token is not yet due. @default false */
+  force: z.boolean().optional(),
+});
+
+export const revokePayloadSchema = z.strictObject({ owner, connectionId });
+
+export const MAX_TIMEOUT_MS = 600_000;
+
+export const callPayloadSchema = z.strictObject({
+  owner,
+  connectionId,
+  /** @default "GET" */
+  method: z.enum(HTTP_METHODS).optional(),
+  /** Absolute, or relative to the connection's first allowed URL. */
+  url: z.string().min(1).max(8192),
+  headers: z.record(z.string(), z.string()).optional(),
+  query: z.record(z.string(), z.union([fieldValue, z.array(fieldValue)])).optional(),
+  /** JSON value, or a string sent as is (give a content-type header). */
+  body: z.unknown().optional(),
+  /** Overall time budget of the request, bounded by CALL_MAX_TIMEOUT_MS. @default CALL_TIMEOUT_MS */
+  timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional(),
+});
+
+export type ConnectPayload = z.infer<typeof connectPayloadSchema>;
+export type TestPayload = z.infer<typeof testPayloadSchema>;
+export type RefreshPayload = z.infer<typeof refreshPayloadSchema>;
+export type RevokePayload = z.infer<typeof revokePayloadSchema>;
+export type CallPayload = z.infer<typeof callPayloadSchema>;
+
+export interface ConnectResult {
+  connectionId: string;
+  created: boolean;
+  name: string;
+  uniqueId: string;
+  status: 'active';
+  /** ISO 8601, or null when the token does not expire. */
+  expiresAt: string | null;
+}
+
+export interface TestResult {
+  connectionId: string;
+  ok: boolean;
+  /** HTTP status of the test API, or null when none answered. */
+  status: number | null;
+  error?: string;
+}
+
+export interface RefreshResult {
+  connectionId: string;
+  expiresAt: string | null;
+  renewed: boolean;
+}
+
+export interface RevokeResult {
+  connectionId: string;
+  status: 'revoked';
+  /** true: the provider revoked it; false: it could not (see reason); null: no revoke URL configured. */
+  providerRevoked: boolean | null;
+  reason?: string;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON, text, or `{ base64, contentType }` for binary answers; null when empty. */
+  body: unknown;
+}
+
+export interface JobContract {
+  connect: { data: ConnectPayload; result: ConnectResult };
+  test: { data: TestPayload; result: TestResult };
+  refresh: { data: RefreshPayload; result: RefreshResult };
+  revoke: { data: RevokePayload; result: RevokeResult };
+  call: { data: CallPayload; result: CallResult };
+}
+
+export const payloadSchemas = {
+  connect: connectPayloadSchema,
+  test: testPayloadSchema,
+  refresh: refreshPayloadSchema,
+  revoke: revokePayloadSchema,
+  call: callPayloadSchema,
+} as const;

@@ -1,0 +1,90 @@
+/**
+ * Builds the running system from a validated config: store, key ring, Redis, queues and the domain services.
+ * Every process (worker, scheduler, board, CLI, demo) and the tests start from here, so they agree on everything.
+ */
+import { readFileSync } from 'node:fs';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { ConnectionCache } from './connections/cache.js';
+import { RenewalLock } from './connections/lock.js';
+import type { DomainObserver, Services } from './connections/services.js';
+import { closeTransport, configureTransport } from './http/send.js';
+import type { Logger } from './log.js';
+import { CALLS_QUEUE, CONNECTIONS_QUEUE } from './queue/names.js';
+import { createRedis } from './queue/redis.js';
+import { QueueRenewalScheduler } from './queue/renewals.js';
+import { loadKeyRing } from './secrets/dev-key.js';
+import type { KeyRing } from './secrets/keyring.js';
+import { createStore } from './store/index.js';
+import type { Store } from './store/port.js';
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  store: Store;
+  keys: KeyRing;
+  /** Shared client connection: locks, cache versions, queues' commands. */
+  redis: Redis;
+  queues: { connections: Queue; calls: Queue };
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Observers for metrics and events. */
+  observer?: DomainObserver;
+}
+
+/** The lock outlives the slowest token request, so a live holder never loses it mid-request. */
+const LOCK_SLACK_MS = 10_000;
+
+export async function createRuntime(config: Config, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  const keys = loadKeyRing(
+    { encryptionKeys: config.encryptionKeys, nodeEnv: config.nodeEnv, devKeyFile: config.devKeyFile },
+    log,
+  );
+  configureTransport({ extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined });
+  const store = createStore(config.databaseUrl, { schema: config.databaseSchema });
+  await store.migrate();
+  const redis = createRedis(config.redisUrl, 'client', log);
+  const producer = createRedis(config.redisUrl, 'producer', log);
+  const queueOptions = { connection: producer, prefix: config.queuePrefix };
+  const queues = {
+    connections: new Queue(CONNECTIONS_QUEUE, queueOptions),
+    calls: new Queue(CALLS_QUEUE, queueOptions),
+  };
+  for (const queue of Object.values(queues))
+    queue.on('error', (error) => log.warn({ err: { message: error.message } }, 'queue error'));
+
+  const services: Services = {
+    store,
+    keys,
+    redis,
+    log,
+    settings: {
+      tokenRequestTimeoutMs: config.tokenRequestTimeoutMs,
+      callTimeoutMs: config.callTimeoutMs,
+      callMaxTimeoutMs: config.callMaxTimeoutMs,
+      callMaxResponseBytes: config.callMaxResponseBytes,
+    },
+    lock: new RenewalLock(redis, { prefix: config.queuePrefix, ttlMs: config.tokenRequestTimeoutMs + LOCK_SLACK_MS }),
+    cache: new ConnectionCache(store, redis, { prefix: config.queuePrefix }),
+    renewals: new QueueRenewalScheduler(queues.connections),
+    observer: options.observer ?? {},
+  };
+
+  return {
+    config,
+    log,
+    store,
+    keys,
+    redis,
+    queues,
+    services,
+    async close() {
+      await Promise.allSettled(Object.values(queues).map((queue) => queue.close()));
+      await Promise.allSettled([redis.quit(), producer.quit(), store.close(), closeTransport()]);
+    },
+  };
+}

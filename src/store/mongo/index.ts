@@ -1,0 +1,87 @@
+/** The MongoDB adapter of the store port (mongoose). */
+import mongoose from 'mongoose';
+import type { Store } from '../port.js';
+import { mongoConnections } from './connections.js';
+import { mongoConnectors } from './connectors.js';
+import { storeUnavailable, toStoreError } from './errors.js';
+import { defineModels } from './models.js';
+
+export interface MongoOptions {
+  /** `mongodb://` or `mongodb+srv://` connection string. */
+  url: string;
+  /** Database to use instead of the one named in the URL; tests use one per run to isolate. */
+  dbName?: string;
+  /**
+   * How long an operation waits for a reachable server before failing with `store_unavailable`; a
+   * `serverSelectionTimeoutMS` in the URL wins. @default 5000
+   */
+  serverSelectionTimeoutMs?: number;
+}
+
+type AsyncMethods<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<R> : T[K];
+};
+
+/** Wraps every method so it waits for the connection and reports outages as `store_unavailable`. */
+function guarded<T extends object>(target: T, run: <R>(operation: () => Promise<R>) => Promise<R>): AsyncMethods<T> {
+  const entries = Object.entries(target).map(([name, method]) => [
+    name,
+    (...args: unknown[]) => run(() => (method as (...a: unknown[]) => Promise<unknown>)(...args)),
+  ]);
+  return Object.fromEntries(entries) as AsyncMethods<T>;
+}
+
+export function createMongoStore(options: MongoOptions): Store {
+  const connection = mongoose.createConnection();
+  // Without a listener, a connection 'error' event would crash the process; operations report outages themselves.
+  connection.on('error', () => {});
+  const models = defineModels(connection);
+
+  // Commands are not buffered (a job should fail fast and be retried, not hang), so each operation first makes sure
+  // the initial connection is up. A failed first attempt is forgotten so the next operation tries again; once
+  // connected, the driver itself reconnects after outages.
+  let opening: Promise<unknown> | undefined;
+  const connected = () => {
+    opening ??= connection
+      .openUri(options.url, {
+        bufferCommands: false,
+        autoIndex: false,
+        autoCreate: false,
+        ...(/[?&]serverSelectionTimeoutMS=/i.test(options.url)
+          ? {}
+          : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000 }),
+        ...(options.dbName === undefined ? {} : { dbName: options.dbName }),
+      })
+      .catch((error: unknown) => {
+        opening = undefined;
+        throw storeUnavailable(error);
+      });
+    return opening;
+  };
+  const run = async <R>(operation: () => Promise<R>): Promise<R> => {
+    await connected();
+    try {
+      return await operation();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  };
+
+  return {
+    connectors: guarded(mongoConnectors(models), run),
+    connections: guarded(mongoConnections(models), run),
+    migrate: () =>
+      run(async () => {
+        // createIndexes is a no-op for an index that exists with the same spec, so concurrent runs are harmless.
+        await models.Connections.createIndexes();
+        await models.Connectors.createIndexes();
+      }),
+    ping: () =>
+      run(async () => {
+        await connection.db?.command({ ping: 1 });
+      }),
+    async close() {
+      if (opening) await connection.close();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The pool and the one query path of the PostgreSQL adapter: every statement goes through `query`, so connection
+ * failures are mapped to `store_unavailable` in one place and table names are always schema-qualified.
+ */
+import pg from 'pg';
+import { AppError } from '../../errors.js';
+import { toStoreError } from './errors.js';
+
+export interface PostgresOptions {
+  /** `postgres://` or `postgresql://` connection string. */
+  url: string;
+  /** Schema holding the tables; created by `migrate()`. Tests use one per run to isolate. @default "public" */
+  schema?: string;
+  /** Most connections the pool opens. @default 10 */
+  poolSize?: number;
+  /** How long to wait for a connection before failing with `store_unavailable`. @default 5000 */
+  connectTimeoutMs?: number;
+}
+
+export interface Db {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  /** The schema name, quoted for SQL. */
+  readonly quotedSchema: string;
+  /** Quoted, schema-qualified name of a table (or other relation) of the store. */
+  table(name: string): string;
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+// Unquoted-identifier rules, so the name reads the same in psql as in the options.
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function openDb(options: PostgresOptions): Db {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new AppError(
+      'invalid_input',
+      'invalid_config',
+      `schema: "${schema}" is not a valid schema name; use lower case letters, digits and _ (at most 63)`,
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    keepAlive: true,
+  });
+  // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process. The pool
+  // already discards that client, and the next query reports the outage as store_unavailable.
+  pool.on('error', () => {});
+  const quotedSchema = pg.escapeIdentifier(schema);
+  return {
+    pool,
+    schema,
+    quotedSchema,
+    table: (name) => `${quotedSchema}.${pg.escapeIdentifier(name)}`,
+    async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
+      try {
+        return (await pool.query<R>(sql, params)).rows;
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { configVariableNames, loadConfig } from '../src/config.js';
+import { AppError } from '../src/errors.js';
+import { KeyRing } from '../src/secrets/keyring.js';
+
+const run = promisify(execFile);
+
+/** The single-line message of the configuration error `env` causes. */
+function configError(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('invalid_config');
+    expect((error as AppError).kind).toBe('invalid_input');
+    return (error as AppError).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadConfig', () => {
+  it('when nothing is set, every setting has its documented default', () => {
+    expect(loadConfig({})).toEqual({
+      nodeEnv: 'development',
+      redisUrl: 'redis://127.0.0.1:6379',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      databaseSchema: 'public',
+      devKeyFile: '.dev-keys',
+      logLevel: 'info',
+      queuePrefix: 'bull',
+      workerConcurrencyConnections: 20,
+      workerConcurrencyCalls: 100,
+      shutdownTimeoutMs: 30_000,
+      tokenRequestTimeoutMs: 30_000,
+      callTimeoutMs: 30_000,
+      callMaxTimeoutMs: 120_000,
+      callMaxResponseBytes: 10_485_760,
+      jobAttempts: 5,
+      jobBackoffMs: 1000,
+      renewalCooldownSeconds: 300,
+      schedulerCron: '* * * * *',
+      schedulerSpreadSeconds: 30,
+      schedulerPageSize: 1000,
+      boardPort: 3000,
+      boardHost: '127.0.0.1',
+      boardReadOnly: false,
+      eventsRetentionCount: 10_000,
+      jobRetentionCount: 1000,
+      jobRetentionAgeSeconds: 86_400,
+    });
+  });
+
+  it('when values are set, they are parsed into typed camelCase settings; empty values count as unset', () => {
+    const keys = KeyRing.generateKey('k1');
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
+      DATABASE_URL: 'mongodb+srv://user:pw@cluster.example.net/oauth',
+      ENCRYPTION_KEYS: keys,
+      WORKER_CONCURRENCY_CALLS: '250',
+      BOARD_READ_ONLY: 'TRUE',
+      BOARD_USER: 'admin',
+      BOARD_PASSWORD: 'pw',
+      WEBHOOK_URL: 'https://hooks.example.com/oauth',
+      SCHEDULER_CRON: '*/30 * * * * *',
+      LOG_LEVEL: 'silent',
+      BOARD_TOKEN: '',
+      UNRELATED: 'ignored',
+    });
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      redisUrl: 'rediss://:pw@redis.internal:6380/2',
+      databaseUrl: 'mongodb+srv://user:pw@cluster.example.net/oauth',
+      encryptionKeys: keys,
+      workerConcurrencyCalls: 250,
+      boardReadOnly: true,
+      boardUser: 'admin',
+      webhookUrl: 'https://hooks.example.com/oauth',
+      schedulerCron: '*/30 * * * * *',
+      logLevel: 'silent',
+    });
+    expect(config).not.toHaveProperty('boardToken');
+    expect(config).not.toHaveProperty('unrelated');
+    expect(loadConfig({ BOARD_READ_ONLY: '0' }).boardReadOnly).toBe(false);
+    expect(loadConfig({ BOARD_READ_ONLY: '1' }).boardReadOnly).toBe(true);
+  });
+
+  it('when a value is bad, the error is one line naming the variable and what is wrong, without the value', () => {
+    const cases: [NodeJS.ProcessEnv, string][] = [
+      [{ REDIS_URL: 'http://secretpw@localhost' }, 'REDIS_URL: must be a redis:// or rediss:// URL'],
+      [
+        { DATABASE_URL: 'mysql://root:secretpw@db/x' },
+        'DATABASE_URL: must be a postgres://, postgresql://, mongodb:// or mongodb+srv:// URL',
+      ],
+      [{ DATABASE_URL: 'not a url secretpw' }, 'DATABASE_URL: must be a postgres://'],
+      [{ DATABASE_SCHEMA: 'drop table;' }, 'DATABASE_SCHEMA: must be lower case letters, digits and _'],
+      [{ NODE_ENV: 'staging' }, 'NODE_ENV: must be development, production or test'],
+      [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
+      [{ QUEUE_PREFIX: 'a:b' }, "QUEUE_PREFIX: must not contain ':'"],
+      [{ WORKER_CONCURRENCY_CALLS: '0' }, 'WORKER_CONCURRENCY_CALLS: must be a positive integer, such as 100'],
+      [{ JOB_ATTEMPTS: '-1' }, 'JOB_ATTEMPTS: must be a positive integer'],
+      [{ SHUTDOWN_TIMEOUT_MS: '1.5' }, 'SHUTDOWN_TIMEOUT_MS: must be a positive integer'],
+      [{ CALL_MAX_RESPONSE_BYTES: 'ten' }, 'CALL_MAX_RESPONSE_BYTES: must be a positive integer'],
+      [{ BOARD_PORT: '70000' }, 'BOARD_PORT: must be at most 65535'],
+      [{ BOARD_READ_ONLY: 'yes' }, 'BOARD_READ_ONLY: must be true, false, 1 or 0'],
+      [{ SCHEDULER_CRON: 'every minute' }, "SCHEDULER_CRON: must be a cron expression, such as '* * * * *'"],
+      [{ WEBHOOK_URL: 'ftp://secretpw@x' }, 'WEBHOOK_URL: must be an http:// or https:// URL'],
+      [{ EXTRA_CA_CERTS: '/nonexistent/secretpw.pem' }, 'EXTRA_CA_CERTS: file not found'],
+      [{ ENCRYPTION_KEYS: 'k1:secretpw' }, 'ENCRYPTION_KEYS: key "k1" is'],
+      [{ BOARD_USER: 'admin' }, 'BOARD_PASSWORD: set BOARD_USER and BOARD_PASSWORD together'],
+      [{ CALL_TIMEOUT_MS: '200000' }, 'CALL_TIMEOUT_MS: must be at most CALL_MAX_TIMEOUT_MS (120000)'],
+    ];
+    for (const [env, expected] of cases) {
+      const message = configError(env);
+      expect(message).toContain(expected);
+      expect(message.startsWith(Object.keys(env)[0] === 'BOARD_USER' ? 'BOARD_PASSWORD' : Object.keys(env)[0]!)).toBe(
+        true,
+      );
+      expect(message).not.toContain('\n');
+      expect(message).not.toContain('secretpw');
+    }
+  });
+
+  it('when several values are bad, all are named on the same line', () => {
+    expect(configError({ REDIS_URL: 'x', JOB_ATTEMPTS: 'x' })).toBe(
+      'REDIS_URL: must be a redis:// or rediss:// URL; JOB_ATTEMPTS: must be a positive integer, such as 5',
+    );
+  });
+
+  it('lists every variable it reads', () => {
+    expect(configVariableNames().sort()).toEqual(
+      [
+        'NODE_ENV',
+        'REDIS_URL',
+        'DATABASE_URL',
+        'DATABASE_SCHEMA',
+        'ENCRYPTION_KEYS',
+        'DEV_KEY_FILE',
+        'LOG_LEVEL',
+        'QUEUE_PREFIX',
+        'WORKER_CONCURRENCY_CONNECTIONS',
+        'WORKER_CONCURRENCY_CALLS',
+        'SHUTDOWN_TIMEOUT_MS',
+        'TOKEN_REQUEST_TIMEOUT_MS',
+        'CALL_TIMEOUT_MS',
+        'CALL_MAX_TIMEOUT_MS',
+        'CALL_MAX_RESPONSE_BYTES',
+        'JOB_ATTEMPTS',
+        'JOB_BACKOFF_MS',
+        'RENEWAL_COOLDOWN_SECONDS',
+        'SCHEDULER_CRON',
+        'SCHEDULER_SPREAD_SECONDS',
+        'SCHEDULER_PAGE_SIZE',
+        'BOARD_PORT',
+        'BOARD_HOST',
+        'BOARD_USER',
+        'BOARD_PASSWORD',
+        'BOARD_TOKEN',
+        'BOARD_READ_ONLY',
+        'EXTRA_CA_CERTS',
+        'WEBHOOK_URL',
+        'WEBHOOK_SECRET',
+        'EVENTS_RETENTION_COUNT',
+        'JOB_RETENTION_COUNT',
+        'JOB_RETENTION_AGE_SECONDS',
+      ].sort(),
+    );
+  });
+});
+
+describe('exitOnConfigError', () => {
+  it('when the configuration is bad, the process prints one line to stderr and exits with 1', async () => {
+    const script = `
+      import { exitOnConfigError, loadConfig } from './src/config.ts';
+      exitOnConfigError(() => loadConfig());
+      process.stdout.write('started');`;
+    const child = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, REDIS_URL: 'localhost:6379' },
+    });
+    const failure = await child.then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({ code: 1, stdout: '' });
+    expect(failure!.stderr).toBe('Invalid configuration: REDIS_URL: must be a redis:// or rediss:// URL\n');
+  });
+});

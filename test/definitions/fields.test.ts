@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { secretFieldKeys, validateFieldValues } from '../../src/definitions/fields.js';
+import type { ConnectorDefinition } from '../../src/definitions/schema.js';
+
+const def: ConnectorDefinition = {
+  key: 'acme',
+  name: 'Acme',
+  fields: [
+    { key: 'environment', label: 'Environment', type: 'select', options: ['sandbox', 'production'], default: 'production' },
+    { key: 'client_id', label: 'Client ID', type: 'text', required: true },
+    { key: 'client_secret', label: 'Client secret', type: 'secret', required: true, pattern: 'cs_[a-z0-9]+' },
+    { key: 'private_key', label: 'Private key', type: 'secret', multiline: true },
+    { key: 'timeout', label: 'Timeout', type: 'number' },
+    { key: 'verbose', label: 'Verbose', type: 'boolean', default: false },
+  ],
+  token: { url: 'https://auth.acme.test/token' },
+  allowedUrls: ['https://api.acme.test/'],
+};
+
+function messageOf(input: Record<string, unknown>): string {
+  try {
+    validateFieldValues(def, input);
+  } catch (caught) {
+    expect(caught).toMatchObject({ kind: 'invalid_input', code: 'invalid_field' });
+    return (caught as Error).message;
+  }
+  return 'no error';
+}
+
+describe('validateFieldValues', () => {
+  it('applies defaults, coerces string forms of numbers and booleans, and leaves out empty optional fields', () => {
+    expect(
+      validateFieldValues(def, { client_id: 'abc', client_secret: 'cs_1', timeout: '42', verbose: 'TRUE', private_key: '' }),
+    ).toEqual({ environment: 'production', client_id: 'abc', client_secret: 'cs_1', timeout: 42, verbose: true });
+  });
+
+  it('when a value breaks a rule, it names the field and the fix without repeating the value', () => {
+    expect(messageOf({ client_id: 'a', client_secret: 'cs_1', environment: 'staging' })).toBe(
+      'fields.environment: must be one of sandbox, production',
+    );
+    const message = messageOf({ client_id: 'a', client_secret: 'sk_live_secret' });
+    expect(message).toBe('fields.client_secret: must match the pattern cs_[a-z0-9]+');
+    expect(message).not.toContain('sk_live_secret');
+    expect(messageOf({ client_id: 'a', client_secret: 'cs_1', timeout: 'soon', verbose: 'yes' })).toBe(
+      'fields.timeout: must be a number, such as 42; fields.verbose: must be true or false',
+    );
+  });
+
+  it('when required fields are missing or unknown keys are given, it lists all problems', () => {
+    expect(messageOf({ client_ib: 'a' })).toBe(
+      'fields.client_ib: unknown field; did you mean client_id?; fields.client_id: required; enter the Client ID; fields.client_secret: required; enter the Client secret',
+    );
+  });
+
+  it('when a single-line field contains a line break, it refuses; multiline fields accept PEM text', () => {
+    expect(messageOf({ client_id: 'a\nInjected: x', client_secret: 'cs_1' })).toMatch(/^fields.client_id: must be a single line/);
+    const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n';
+    expect(validateFieldValues(def, { client_id: 'a', client_secret: 'cs_1', private_key: pem }).private_key).toBe(pem);
+  });
+});
+
+describe('secretFieldKeys', () => {
+  it('lists the secret fields', () => {
+    expect(secretFieldKeys(def)).toEqual(['client_secret', 'private_key']);
+  });
+});

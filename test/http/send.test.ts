@@ -1,0 +1,117 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeTransport, send } from '../../src/http/send.js';
+import { startProvider, type TestProvider } from '../support/provider.js';
+
+let provider: TestProvider;
+
+beforeAll(async () => {
+  provider = await startProvider();
+  provider.quirk({ apiOpen: true });
+});
+afterAll(async () => {
+  await provider.close();
+  await closeTransport();
+});
+
+const get = (path: string, extra: Partial<Parameters<typeof send>[0]> = {}) =>
+  send({ method: 'GET', url: `${provider.url}${path}`, headers: {}, ...extra });
+
+describe('send', () => {
+  it('sends method, headers and body, and returns status, lower-case headers and the body', async () => {
+    const response = await send({
+      method: 'PUT',
+      url: `${provider.url}/api/things?a=1&a=2`,
+      headers: { 'X-Custom': 'yes', 'content-type': 'application/json' },
+      body: '{"x":1}',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    const echo = JSON.parse(response.body.toString());
+    expect(echo).toMatchObject({ method: 'PUT', path: '/api/things', query: { a: ['1', '2'] }, body: '{"x":1}' });
+    expect(echo.headers['x-custom']).toBe('yes');
+  });
+
+  it('returns binary bodies byte for byte', async () => {
+    const response = await get('/api/binary');
+    expect(response.headers['content-type']).toBe('image/png');
+    expect(response.body.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  });
+
+  it('never follows redirects', async () => {
+    const response = await get(`/api/redirect?to=${encodeURIComponent('https://elsewhere.example/')}&status=302`);
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe('https://elsewhere.example/');
+  });
+
+  it('returns error statuses as answers, not exceptions', async () => {
+    const response = await get('/api/status/503?retryAfter=5');
+    expect(response).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
+  });
+
+  it('when content-length exceeds the limit, it fails permanently before reading', async () => {
+    await expect(get('/api/large?bytes=200000', { maxResponseBytes: 100_000 })).rejects.toMatchObject({
+      kind: 'permanent',
+      code: 'response_too_large',
+    });
+  });
+
+  it('when a chunked body passes the limit while streaming, it fails permanently', async () => {
+    await expect(get('/api/large?bytes=300000&chunked', { maxResponseBytes: 100_000 })).rejects.toMatchObject({
+      code: 'response_too_large',
+    });
+    expect((await get('/api/large?bytes=100000&chunked', { maxResponseBytes: 100_000 })).body.length).toBe(100_000);
+  });
+
+  it('when headers do not come in time, it is a transient timeout naming method, origin and path only', async () => {
+    const error = await get('/api/slow?ms=2000&access_token=secret-in-query', {
+      timeoutMs: 200,
+      headers: { authorization: 'Bearer hdr-secret' },
+    }).catch((e: Error) => e);
+    expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
+    expect((error as Error).message).toBe(`GET ${provider.url}/api/slow: no answer within 200 ms`);
+  });
+
+  it('when the body stalls past the budget, it is a timeout too', async () => {
+    await expect(get('/api/slow?ms=2000&phase=body', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('when the connection is refused, it is a transient network error', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const error = await send({ method: 'GET', url: `http://127.0.0.1:${port}/x?token=abc`, headers: {} }).catch(
+      (e: Error) => e,
+    );
+    expect(error).toMatchObject({ kind: 'transient', code: 'network' });
+    expect((error as Error).message).toContain('ECONNREFUSED');
+    expect((error as Error).message).not.toContain('abc');
+  });
+
+  it('when the server closes the socket mid-answer, it is a transient network error', async () => {
+    const server = createServer((socket) =>
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial')),
+    );
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    await expect(send({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} })).rejects.toMatchObject({
+      kind: 'transient',
+      code: 'network',
+    });
+    server.close();
+  });
+
+  it('when the caller aborts, it stops with a transient aborted error', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(get('/api/slow?ms=2000', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('reuses connections across requests (keep-alive)', async () => {
+    const ports = new Set<number>();
+    for (let i = 0; i < 5; i++) ports.add(JSON.parse((await get('/api/echo')).body.toString()).remotePort);
+    expect(ports.size).toBe(1);
+  });
+});

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { providerConnector } from '../support/connectors.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+let h: Harness;
+const SECRET = 's3cr%t:+/= with space';
+
+beforeAll(async () => {
+  h = await startHarness();
+  h.provider.registerClient({
+    clientId: 'client-1',
+    clientSecret: SECRET,
+    lifetimeSeconds: 3600,
+    account: { account_id: 'acct-1', name: 'Ada', email: 'ada@example.com' },
+  });
+  await h.applyConnector(providerConnector(h.provider.url));
+});
+afterAll(() => h?.close());
+beforeEach(() => h.provider.reset());
+
+describe('connect', () => {
+  it('when the credentials are good, it stores one active connection named from the test API', async () => {
+    const result = await h.client.connect({ owner: 'ws-1', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } });
+    expect(result).toMatchObject({ created: true, name: "Ada's Account", uniqueId: 'acct-1', status: 'active' });
+    expect(Date.parse(result.expiresAt ?? '')).toBeGreaterThan(Date.now() + 3000_000);
+    const stored = await h.runtime.store.connections.get(result.connectionId);
+    expect(stored?.secrets.client_secret).toMatch(/^sealed:v1:/);
+    expect(h.keys.open(stored?.secrets.client_secret ?? '')).toBe(SECRET);
+    expect(stored?.fields).toEqual({ client_id: 'client-1', environment: 'production', api_version: 'v2' });
+    expect(stored?.renewAt?.getTime()).toBe((stored?.expiresAt?.getTime() ?? 0) - 300_000);
+    expect(h.provider.stats.tokenRequests).toBe(1);
+  });
+
+  it('when the same account connects again, it updates the connection in place', async () => {
+    const first = await h.client.connect({ owner: 'ws-2', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } });
+    const second = await h.client.connect({ owner: 'ws-2', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } });
+    expect(second).toMatchObject({ connectionId: first.connectionId, created: false });
+  });
+
+  it('when ten connects of one account run at once, exactly one connection exists', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        h.client.connect({ owner: 'ws-3', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.connectionId)).size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const { items } = await h.runtime.store.connections.list({ owner: 'ws-3' });
+    expect(items).toHaveLength(1);
+  });
+
+  it('when the secret is wrong, the job fails with invalid_client and nothing is stored', async () => {
+    const attempt = h.client.connect({ owner: 'ws-4', connector: 'acme', fields: { client_id: 'client-1', client_secret: 'wrong' } });
+    await expect(attempt).rejects.toThrow(/invalid_client/);
+    expect((await h.runtime.store.connections.list({ owner: 'ws-4' })).items).toHaveLength(0);
+    expect(h.provider.stats.tokenRequests).toBe(1);
+  });
+
+  it('when a field is invalid, the job fails at once naming the field', async () => {
+    const attempt = h.client.connect({
+      owner: 'ws-5',
+      connector: 'acme',
+      fields: { client_id: 'client-1', client_secret: SECRET, environment: 'staging' },
+    });
+    await expect(attempt).rejects.toThrow(/fields\.environment.*sandbox, production/);
+    expect(h.provider.stats.tokenRequests).toBe(0);
+  });
+
+  it('when the connector is unknown, the job fails at once and says how to add it', async () => {
+    await expect(h.client.connect({ owner: 'ws-5', connector: 'nope', fields: { client_id: 'x' } })).rejects.toThrow(
+      /unknown connector "nope".*connectors apply/,
+    );
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * A whole system for one test file: its own PostgreSQL schema and queue prefix on the machine's PostgreSQL and
+ * Redis, the local test provider, in-process workers (or child processes), and the SDK client. Logs are captured so
+ * tests can scan them for secrets.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { ConnectorDefinition } from '../../src/definitions/schema.js';
+import { createLogger } from '../../src/log.js';
+import { type Client, createClient } from '../../src/queue/client.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { KeyRing } from '../../src/secrets/keyring.js';
+import { type RunningWorker, startWorker } from '../../workers/start-worker.js';
+import { startProvider, type TestProvider } from './provider.js';
+
+export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface Harness {
+  provider: TestProvider;
+  runtime: Runtime;
+  client: Client;
+  config: Config;
+  env: Record<string, string>;
+  keys: KeyRing;
+  /** Every log line written so far by in-process and child workers. */
+  logs: string[];
+  applyConnector(definition: ConnectorDefinition): Promise<void>;
+  /** Starts a worker in a child process (as `npm run worker` would); resolves when it is ready. */
+  spawnWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Run a worker in this process. @default true */
+  inProcessWorker?: boolean;
+  /** Extra environment for the config. */
+  env?: Record<string, string>;
+  provider?: { https?: boolean };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const id = randomBytes(4).toString('hex');
+  const keySpec = KeyRing.generateKey('test');
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL,
+    REDIS_URL,
+    DATABASE_SCHEMA: `t_${id}`,
+    QUEUE_PREFIX: `t${id}`,
+    ENCRYPTION_KEYS: keySpec,
+    LOG_LEVEL: 'info',
+    JOB_BACKOFF_MS: '50',
+    JOB_ATTEMPTS: '3',
+    TOKEN_REQUEST_TIMEOUT_MS: '5000',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...options.env,
+  };
+  const provider = await startProvider(options.provider);
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const runtime = await createRuntime(config, createLogger({ level: config.logLevel, destination: sink }));
+  const worker: RunningWorker | null = options.inProcessWorker === false ? null : startWorker(runtime);
+  const client = createClient({ redisUrl: REDIS_URL, prefix: config.queuePrefix, encryptionKeys: keySpec, timeoutMs: 20_000 });
+  const children: ChildProcess[] = [];
+
+  return {
+    provider,
+    runtime,
+    client,
+    config,
+    env,
+    keys: runtime.keys,
+    logs,
+    async applyConnector(definition) {
+      const { version } = await runtime.store.connectors.apply(definition);
+      await runtime.services.cache.publishConnector(definition.key, version);
+    },
+    async spawnWorker(extraEnv = {}) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
+        env: { ...process.env, ...env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      const ready = new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          logs.push(String(chunk));
+          if (String(chunk).includes('worker started')) resolve();
+        });
+        child.stderr?.on('data', (chunk: Buffer) => logs.push(String(chunk)));
+        child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+      });
+      await ready;
+      return child;
+    },
+    async close() {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      await client.close();
+      await worker?.close(2_000);
+      for (const queue of Object.values(runtime.queues)) await queue.obliterate({ force: true }).catch(() => {});
+      await runtime.close();
+      await provider.close();
+      const db = new pg.Client({ connectionString: DATABASE_URL });
+      await db.connect();
+      await db.query(`DROP SCHEMA IF EXISTS "t_${id}" CASCADE`);
+      await db.end();
+    },
+  };
+}

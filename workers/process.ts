@@ -1,0 +1,39 @@
+/** What every process entry point shares: config, logger, runtime, and a graceful shutdown on SIGTERM/SIGINT. */
+import { exitOnConfigError, loadConfig } from '../src/config.js';
+import { createLogger, type Logger } from '../src/log.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
+
+export interface Part {
+  name: string;
+  close(): Promise<void>;
+}
+
+/** Runs `start` on a fresh runtime; on SIGTERM/SIGINT closes every part it returned, then the runtime, then exits. */
+export async function runProcess(start: (runtime: Runtime, log: Logger) => Promise<Part[]>): Promise<void> {
+  const config = exitOnConfigError(() => loadConfig());
+  const log = createLogger({ level: config.logLevel });
+  let runtime: Runtime;
+  let parts: Part[];
+  try {
+    runtime = await createRuntime(config, log);
+    parts = await start(runtime, log);
+  } catch (error) {
+    log.fatal({ err: { message: (error as Error).message } }, 'could not start');
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    for (const part of parts)
+      await part
+        .close()
+        .catch((error: Error) => log.error({ part: part.name, err: { message: error.message } }, 'close failed'));
+    await runtime.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

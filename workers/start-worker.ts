@@ -1,0 +1,56 @@
+/**
+ * Starts the BullMQ workers of both queues on a runtime. Used by `workers/worker.ts`, `workers/all.ts` and tests.
+ */
+import { Worker } from 'bullmq';
+import { createProcessor } from '../jobs/index.js';
+import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
+import { createRedis } from '../src/queue/redis.js';
+import type { Runtime } from '../src/runtime.js';
+
+export interface RunningWorker {
+  workers: Worker[];
+  /** Stops taking jobs, lets active ones finish until `deadlineMs`, then closes forcibly (they are recovered as stalled). */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export function startWorker(runtime: Runtime): RunningWorker {
+  const { config, log, services } = runtime;
+  const policy = { maxAttempts: config.jobAttempts, backoffMs: config.jobBackoffMs };
+  const retention = {
+    removeOnComplete: { count: config.jobRetentionCount, age: config.jobRetentionAgeSeconds },
+    removeOnFail: { count: config.jobRetentionCount * 10, age: config.jobRetentionAgeSeconds * 7 },
+  };
+  const concurrency: Record<string, number> = {
+    [CONNECTIONS_QUEUE]: config.workerConcurrencyConnections,
+    [CALLS_QUEUE]: config.workerConcurrencyCalls,
+  };
+  const workers = [CONNECTIONS_QUEUE, CALLS_QUEUE].map((queueName) => {
+    const worker = new Worker(queueName, createProcessor(queueName, services, policy), {
+      connection: createRedis(config.redisUrl, 'worker', log),
+      prefix: config.queuePrefix,
+      concurrency: concurrency[queueName],
+      ...retention,
+    });
+    worker.on('error', (error) => log.error({ err: { message: error.message }, queue: queueName }, 'worker error'));
+    return worker;
+  });
+  log.info({ queues: [CONNECTIONS_QUEUE, CALLS_QUEUE], concurrency }, 'worker started');
+
+  return {
+    workers,
+    async close(deadlineMs = config.shutdownTimeoutMs) {
+      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(resolve, deadlineMs, true).unref()),
+      ]);
+      if (timedOut) {
+        log.warn(
+          { deadlineMs },
+          'active jobs did not finish in time; closing forcibly (they will be recovered as stalled)',
+        );
+        await Promise.all(workers.map((worker) => worker.close(true)));
+      }
+    },
+  };
+}
