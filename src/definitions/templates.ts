@@ -140,7 +140,7 @@ function variableValue(variable: TemplateVariable, ctx: TemplateContext): unknow
 /** Strings as they are, numbers and booleans as text, everything else (objects, null, missing) as ''. */
 function stringify(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return '';
 }
 

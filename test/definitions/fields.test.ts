@@ -6,7 +6,13 @@ const def: ConnectorDefinition = {
   key: 'acme',
   name: 'Acme',
   fields: [
-    { key: 'environment', label: 'Environment', type: 'select', options: ['sandbox', 'production'], default: 'production' },
+    {
+      key: 'environment',
+      label: 'Environment',
+      type: 'select',
+      options: ['sandbox', 'production'],
+      default: 'production',
+    },
     { key: 'client_id', label: 'Client ID', type: 'text', required: true },
     { key: 'client_secret', label: 'Client secret', type: 'secret', required: true, pattern: 'cs_[a-z0-9]+' },
     { key: 'private_key', label: 'Private key', type: 'secret', multiline: true },
@@ -30,7 +36,13 @@ function messageOf(input: Record<string, unknown>): string {
 describe('validateFieldValues', () => {
   it('applies defaults, coerces string forms of numbers and booleans, and leaves out empty optional fields', () => {
     expect(
-      validateFieldValues(def, { client_id: 'abc', client_secret: 'cs_1', timeout: '42', verbose: 'TRUE', private_key: '' }),
+      validateFieldValues(def, {
+        client_id: 'abc',
+        client_secret: 'cs_1',
+        timeout: '42',
+        verbose: 'TRUE',
+        private_key: '',
+      }),
     ).toEqual({ environment: 'production', client_id: 'abc', client_secret: 'cs_1', timeout: 42, verbose: true });
   });
 
@@ -53,7 +65,9 @@ describe('validateFieldValues', () => {
   });
 
   it('when a single-line field contains a line break, it refuses; multiline fields accept PEM text', () => {
-    expect(messageOf({ client_id: 'a\nInjected: x', client_secret: 'cs_1' })).toMatch(/^fields.client_id: must be a single line/);
+    expect(messageOf({ client_id: 'a\nInjected: x', client_secret: 'cs_1' })).toMatch(
+      /^fields.client_id: must be a single line/,
+    );
     const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n';
     expect(validateFieldValues(def, { client_id: 'a', client_secret: 'cs_1', private_key: pem }).private_key).toBe(pem);
   });

@@ -58,13 +58,20 @@ describe('resolveConnector', () => {
   });
 
   it('when null is given for grantType and defaultLifetimeSeconds, null stays null', () => {
-    const resolved = resolveConnector({ ...minimal, token: { ...minimal.token, grantType: null, defaultLifetimeSeconds: null } });
+    const resolved = resolveConnector({
+      ...minimal,
+      token: { ...minimal.token, grantType: null, defaultLifetimeSeconds: null },
+    });
     expect(resolved.token.grantType).toBeNull();
     expect(resolved.token.defaultLifetimeSeconds).toBeNull();
   });
 
   it('when requestDefaults is present, its missing parts are empty and no Authorization header is added', () => {
-    const resolved = resolveConnector({ ...minimal, uniqueIdentifier: '{{test.id}}', requestDefaults: { query: { a: 'b' } } });
+    const resolved = resolveConnector({
+      ...minimal,
+      uniqueIdentifier: '{{test.id}}',
+      requestDefaults: { query: { a: 'b' } },
+    });
     expect(resolved.requestDefaults).toEqual({ headers: {}, query: { a: 'b' }, body: {} });
     expect(resolved.connectionName).toBe('Acme {{test.id}}');
   });

@@ -44,7 +44,9 @@ describe('renderText', () => {
       { client_id: 'abc', port: 443, on: true },
       { access_token: 'T', token_type: 'Bearer', token: { a: { b: 'deep' } }, test: { items: [{ name: 'first' }] } },
     );
-    expect(renderText('{{client_id}} {{port}} {{on}} {{token_type}} {{access_token}}', context)).toBe('abc 443 true Bearer T');
+    expect(renderText('{{client_id}} {{port}} {{on}} {{token_type}} {{access_token}}', context)).toBe(
+      'abc 443 true Bearer T',
+    );
     expect(renderText('{{token.a.b}}|{{test.items.0.name}}|{{test.items}}|{{missing}}|{{token.a.x}}', context)).toBe(
       'deep|first|||',
     );
@@ -100,7 +102,9 @@ describe('renderUrl', () => {
     ['evil.test#'],
     [''],
   ])('when a host field value is %j, it refuses it', (value) => {
-    expect(urlError('https://{{domain}}/v1/', ctx({ domain: value }))).toMatch(/^unsafe_url: \{\{domain\}\} must be a host name/);
+    expect(urlError('https://{{domain}}/v1/', ctx({ domain: value }))).toMatch(
+      /^unsafe_url: \{\{domain\}\} must be a host name/,
+    );
     expect(urlError('https://api.{{domain}}.acme.test/', ctx({ domain: value }))).toMatch(/^unsafe_url: /);
   });
 
@@ -111,33 +115,47 @@ describe('renderUrl', () => {
   });
 
   it('when a path value is . or .., it refuses rather than leave the prefix', () => {
-    expect(urlError('https://api.test/v1/{{id}}/x', ctx({ id: '..' }))).toBe('unsafe_url: path segments . and .. are not allowed');
-    expect(urlError('https://api.test/v1/.{{id}}/x', ctx({ id: '.' }))).toBe('unsafe_url: path segments . and .. are not allowed');
+    expect(urlError('https://api.test/v1/{{id}}/x', ctx({ id: '..' }))).toBe(
+      'unsafe_url: path segments . and .. are not allowed',
+    );
+    expect(urlError('https://api.test/v1/.{{id}}/x', ctx({ id: '.' }))).toBe(
+      'unsafe_url: path segments . and .. are not allowed',
+    );
     expect(renderUrl('https://api.test/v1/{{id}}.json', ctx({ id: '.' }))).toBe('https://api.test/v1/..json');
   });
 
   it('when a token value starts the template, it supplies the origin', () => {
     const context = ctx({}, { token: { instance_url: 'https://na1.salesforce.test/' } });
-    expect(renderUrl('{{token.instance_url}}/services/data/', context)).toBe('https://na1.salesforce.test/services/data/');
+    expect(renderUrl('{{token.instance_url}}/services/data/', context)).toBe(
+      'https://na1.salesforce.test/services/data/',
+    );
     const loopback = ctx({}, { test: { base: 'http://127.0.0.1:4000' } });
     expect(renderUrl('{{test.base}}/api', loopback)).toBe('http://127.0.0.1:4000/api');
   });
 
   it('when a token value supplies an origin that is not https, or is not at the start, it is refused or encoded', () => {
     const at = (instance_url: unknown) => ctx({}, { token: { instance_url } });
-    expect(urlError('{{token.instance_url}}/x', at('http://evil.test'))).toMatch(/^unsafe_url: \{\{token.instance_url\}\}: use https:/);
+    expect(urlError('{{token.instance_url}}/x', at('http://evil.test'))).toMatch(
+      /^unsafe_url: \{\{token.instance_url\}\}: use https:/,
+    );
     expect(urlError('{{token.instance_url}}/x', at('javascript:alert(1)'))).toMatch(/^unsafe_url: /);
     expect(urlError('{{token.instance_url}}/x', at('https://user:pw@evil.test'))).toMatch(/without credentials/);
     expect(urlError('{{token.instance_url}}/x', at(undefined))).toMatch(/is not an absolute URL/);
     expect(renderUrl('https://api.test/{{token.instance_url}}', at('https://evil.test'))).toBe(
       'https://api.test/https%3A%2F%2Fevil.test',
     );
-    expect(urlError('{{token.instance_url}}.evil.test/', at('https://na1.test'))).toMatch(/must start with \/, \? or #/);
+    expect(urlError('{{token.instance_url}}.evil.test/', at('https://na1.test'))).toMatch(
+      /must start with \/, \? or #/,
+    );
   });
 
   it('when a field value would supply the scheme or origin, it refuses', () => {
-    expect(urlError('{{base}}/v1', ctx({ base: 'https://evil.test' }))).toMatch(/^unsafe_url: \{\{base\}\} cannot supply the scheme or host/);
-    expect(urlError('http{{s}}://api.test/', ctx({ s: 's' }))).toBe('unsafe_url: not an absolute URL; start it with https://');
+    expect(urlError('{{base}}/v1', ctx({ base: 'https://evil.test' }))).toMatch(
+      /^unsafe_url: \{\{base\}\} cannot supply the scheme or host/,
+    );
+    expect(urlError('http{{s}}://api.test/', ctx({ s: 's' }))).toBe(
+      'unsafe_url: not an absolute URL; start it with https://',
+    );
   });
 
   it('when the rendered URL is plain http to a non-loopback host, it refuses', () => {

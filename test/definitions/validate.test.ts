@@ -2,15 +2,29 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DefinitionIssue, formatIssue, loadDefinitions, validateDefinition } from '../../src/definitions/validate.js';
+import {
+  type DefinitionIssue,
+  formatIssue,
+  loadDefinitions,
+  validateDefinition,
+} from '../../src/definitions/validate.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests write invalid definitions on purpose, key by key.
+type Draft = Record<string, any>;
 
 /** A small valid definition; each test breaks one thing. */
-function base(): Record<string, any> {
+function base(): Draft {
   return {
     key: 'acme',
     name: 'Acme',
     fields: [
-      { key: 'environment', label: 'Environment', type: 'select', options: ['sandbox', 'production'], default: 'production' },
+      {
+        key: 'environment',
+        label: 'Environment',
+        type: 'select',
+        options: ['sandbox', 'production'],
+        default: 'production',
+      },
       { key: 'client_id', label: 'Client ID', type: 'text', required: true },
       { key: 'client_secret', label: 'Client secret', type: 'secret', required: true },
     ],
@@ -20,14 +34,14 @@ function base(): Record<string, any> {
   };
 }
 
-function issuesOf(mutate: (def: Record<string, any>) => void): DefinitionIssue[] {
+function issuesOf(mutate: (def: Draft) => void): DefinitionIssue[] {
   const def = base();
   mutate(def);
   const result = validateDefinition(def);
   return result.ok ? result.warnings : result.issues;
 }
 
-function errorsOf(mutate: (def: Record<string, any>) => void): string[] {
+function errorsOf(mutate: (def: Draft) => void): string[] {
   return issuesOf(mutate)
     .filter((issue) => issue.severity === 'error')
     .map((issue) => formatIssue(issue));
@@ -40,13 +54,17 @@ describe('validateDefinition', () => {
   });
 
   it('when a key is misspelled, it names the path and suggests the right key', () => {
-    expect(errorsOf((d) => (d.token.clientAtuh = 'body'))).toEqual(['token.clientAtuh: unknown key; did you mean clientAuth?']);
+    expect(errorsOf((d) => (d.token.clientAtuh = 'body'))).toEqual([
+      'token.clientAtuh: unknown key; did you mean clientAuth?',
+    ]);
     expect(errorsOf((d) => (d.allowedUrl = []))).toContain('allowedUrl: unknown key; did you mean allowedUrls?');
   });
 
   it('when an unknown key is not close to any, it lists the allowed keys', () => {
     expect(errorsOf((d) => (d.fields[1].colour = 'red'))).toEqual([
-      expect.stringMatching(/^fields\[1\]\.colour: unknown key; allowed keys are key, label, type, multiline, required/),
+      expect.stringMatching(
+        /^fields\[1\]\.colour: unknown key; allowed keys are key, label, type, multiline, required/,
+      ),
     ]);
   });
 
@@ -91,7 +109,9 @@ describe('validateDefinition', () => {
   it('when a URL uses plain http to a non-loopback host, it asks for https', () => {
     const message = 'use https: (plain http: is allowed only for localhost, 127.0.0.0/8 and [::1])';
     expect(errorsOf((d) => (d.token.url = 'http://auth.acme.test/token'))).toEqual([`token.url: ${message}`]);
-    expect(errorsOf((d) => (d.allowedUrls = ['http://{{environment}}.acme.test/']))).toEqual([`allowedUrls[0]: ${message}`]);
+    expect(errorsOf((d) => (d.allowedUrls = ['http://{{environment}}.acme.test/']))).toEqual([
+      `allowedUrls[0]: ${message}`,
+    ]);
     for (const host of ['localhost:8080', '127.0.0.1', '127.9.9.9:1', '[::1]:3000']) {
       expect(errorsOf((d) => (d.token.url = `http://${host}/token`))).toEqual([]);
     }
@@ -123,7 +143,9 @@ describe('validateDefinition', () => {
   it('when a path segment is __proto__, constructor or prototype, it refuses', () => {
     for (const template of ['{{__proto__}}', '{{token.__proto__}}', '{{test.a.constructor}}', '{{token.prototype}}']) {
       expect(errorsOf((d) => (d.connectionName = template))).toEqual([
-        expect.stringMatching(/^connectionName: \{\{.*\}\} uses (__proto__|constructor|prototype); .* not allowed in paths$/),
+        expect.stringMatching(
+          /^connectionName: \{\{.*\}\} uses (__proto__|constructor|prototype); .* not allowed in paths$/,
+        ),
       ]);
     }
     expect(errorsOf((d) => (d.token.response = { accessToken: 'data.__proto__.x' }))).toEqual([
@@ -150,7 +172,9 @@ describe('validateDefinition', () => {
         delete d.test;
         d.uniqueIdentifier = '{{test.account_id}}';
       }),
-    ).toEqual(['uniqueIdentifier: {{test.account_id}} needs a test request; add "test" to read values from its response']);
+    ).toEqual([
+      'uniqueIdentifier: {{test.account_id}} needs a test request; add "test" to read values from its response',
+    ]);
   });
 
   it('when a secret or the access token would end up in a connection name, it refuses', () => {
@@ -177,7 +201,9 @@ describe('validateDefinition', () => {
   });
 
   it('when the Authorization header uses {{access_token}}, it does not warn', () => {
-    expect(issuesOf((d) => (d.requestDefaults = { headers: { Authorization: 'Bearer {{access_token}}' } }))).toEqual([]);
+    expect(issuesOf((d) => (d.requestDefaults = { headers: { Authorization: 'Bearer {{access_token}}' } }))).toEqual(
+      [],
+    );
   });
 
   it('when fields are inconsistent, it names the field and the fix', () => {

@@ -110,8 +110,10 @@ describe('send', () => {
   });
 
   it('reuses connections across requests (keep-alive)', async () => {
+    await closeTransport(); // start from an empty pool: earlier tests left sockets of their own
     const ports = new Set<number>();
-    for (let i = 0; i < 5; i++) ports.add(JSON.parse((await get('/api/echo')).body.toString()).remotePort);
-    expect(ports.size).toBe(1);
+    for (let i = 0; i < 10; i++) ports.add(JSON.parse((await get('/api/echo')).body.toString()).remotePort);
+    // undici may open a second socket while the first finishes its answer; without keep-alive there would be 10.
+    expect(ports.size).toBeLessThanOrEqual(2);
   });
 });

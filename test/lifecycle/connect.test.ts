@@ -20,7 +20,11 @@ beforeEach(() => h.provider.reset());
 
 describe('connect', () => {
   it('when the credentials are good, it stores one active connection named from the test API', async () => {
-    const result = await h.client.connect({ owner: 'ws-1', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } });
+    const result = await h.client.connect({
+      owner: 'ws-1',
+      connector: 'acme',
+      fields: { client_id: 'client-1', client_secret: SECRET },
+    });
     expect(result).toMatchObject({ created: true, name: "Ada's Account", uniqueId: 'acct-1', status: 'active' });
     expect(Date.parse(result.expiresAt ?? '')).toBeGreaterThan(Date.now() + 3000_000);
     const stored = await h.runtime.store.connections.get(result.connectionId);
@@ -32,15 +36,27 @@ describe('connect', () => {
   });
 
   it('when the same account connects again, it updates the connection in place', async () => {
-    const first = await h.client.connect({ owner: 'ws-2', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } });
-    const second = await h.client.connect({ owner: 'ws-2', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } });
+    const first = await h.client.connect({
+      owner: 'ws-2',
+      connector: 'acme',
+      fields: { client_id: 'client-1', client_secret: SECRET },
+    });
+    const second = await h.client.connect({
+      owner: 'ws-2',
+      connector: 'acme',
+      fields: { client_id: 'client-1', client_secret: SECRET },
+    });
     expect(second).toMatchObject({ connectionId: first.connectionId, created: false });
   });
 
   it('when ten connects of one account run at once, exactly one connection exists', async () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        h.client.connect({ owner: 'ws-3', connector: 'acme', fields: { client_id: 'client-1', client_secret: SECRET } }),
+        h.client.connect({
+          owner: 'ws-3',
+          connector: 'acme',
+          fields: { client_id: 'client-1', client_secret: SECRET },
+        }),
       ),
     );
     expect(new Set(results.map((r) => r.connectionId)).size).toBe(1);
@@ -50,7 +66,11 @@ describe('connect', () => {
   });
 
   it('when the secret is wrong, the job fails with invalid_client and nothing is stored', async () => {
-    const attempt = h.client.connect({ owner: 'ws-4', connector: 'acme', fields: { client_id: 'client-1', client_secret: 'wrong' } });
+    const attempt = h.client.connect({
+      owner: 'ws-4',
+      connector: 'acme',
+      fields: { client_id: 'client-1', client_secret: 'wrong' },
+    });
     await expect(attempt).rejects.toThrow(/invalid_client/);
     expect((await h.runtime.store.connections.list({ owner: 'ws-4' })).items).toHaveLength(0);
     expect(h.provider.stats.tokenRequests).toBe(1);

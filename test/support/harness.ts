@@ -70,7 +70,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const runtime = await createRuntime(config, createLogger({ level: config.logLevel, destination: sink }));
   const worker: RunningWorker | null = options.inProcessWorker === false ? null : startWorker(runtime);
-  const client = createClient({ redisUrl: REDIS_URL, prefix: config.queuePrefix, encryptionKeys: keySpec, timeoutMs: 20_000 });
+  const client = createClient({
+    redisUrl: REDIS_URL,
+    prefix: config.queuePrefix,
+    encryptionKeys: keySpec,
+    timeoutMs: 20_000,
+  });
   const children: ChildProcess[] = [];
 
   return {

@@ -1,0 +1,43 @@
+/**
+ * What commands that touch stored data run in. Configuration comes from the environment (and `.env`) like every
+ * other process; the CLI's log lines go to stderr so that stdout carries only the command's result.
+ */
+import { type Config, loadConfig } from '../config.js';
+import { createLogger, type Logger } from '../log.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { createStore } from '../store/index.js';
+import type { Store } from '../store/port.js';
+
+export interface StoreContext {
+  config: Config;
+  log: Logger;
+  store: Store;
+}
+
+function configAndLog(): { config: Config; log: Logger } {
+  const config = loadConfig();
+  return { config, log: createLogger({ level: config.logLevel, destination: process.stderr }) };
+}
+
+/** Runs `fn` with the store only (no Redis, no key ring), migrated so that a fresh database reads as empty. */
+export async function withStore<T>(fn: (context: StoreContext) => Promise<T>): Promise<T> {
+  const { config, log } = configAndLog();
+  const store = createStore(config.databaseUrl, { schema: config.databaseSchema });
+  try {
+    await store.migrate();
+    return await fn({ config, log, store });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs `fn` with the whole runtime (store, key ring, Redis), for commands whose writes workers must see. */
+export async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const { config, log } = configAndLog();
+  const runtime = await createRuntime(config, log);
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
