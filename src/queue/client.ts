@@ -45,41 +45,49 @@ export interface Client {
 const queueOf = (name: JobName) => (name === 'call' ? CALLS_QUEUE : CONNECTIONS_QUEUE);
 
 export function createClient(options: ClientOptions): Client {
-  const keys = typeof options.encryptionKeys === 'string' ? KeyRing.parse(options.encryptionKeys) : options.encryptionKeys;
+  const keys =
+    typeof options.encryptionKeys === 'string' ? KeyRing.parse(options.encryptionKeys) : options.encryptionKeys;
   const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
   const prefix = options.prefix ?? 'bull';
   const timeoutMs = options.timeoutMs ?? 60_000;
   const connection = createRedis(redisUrl, 'producer');
   const queues = new Map<string, Queue>();
-  const events = new Map<string, { events: QueueEvents; connection: Redis }>();
+  const events = new Map<string, { events: QueueEvents; connection: Redis; ready: Promise<QueueEvents> }>();
 
   const queue = (name: string) => {
     let existing = queues.get(name);
     if (!existing) {
       existing = new Queue(name, { connection, prefix });
       existing.on('error', () => {});
+      // Every waiting call listens for the queue's closing: many at once is the normal case.
+      existing.setMaxListeners(0);
       queues.set(name, existing);
     }
     return existing;
   };
-  // One QueueEvents per queue, shared by every waiting call, created on first use.
-  const queueEvents = async (name: string) => {
+  // One QueueEvents per queue, shared by every waiting call, created on first use. The map holds the ready promise,
+  // so that concurrent first callers all wait until it listens (an event before that would be missed).
+  const queueEvents = (name: string): Promise<QueueEvents> => {
     let entry = events.get(name);
     if (!entry) {
       const eventsConnection = createRedis(redisUrl, 'worker');
-      entry = { events: new QueueEvents(name, { connection: eventsConnection, prefix }), connection: eventsConnection };
-      entry.events.on('error', () => {});
+      const listener = new QueueEvents(name, { connection: eventsConnection, prefix });
+      listener.on('error', () => {});
+      listener.setMaxListeners(0);
+      entry = { events: listener, connection: eventsConnection, ready: listener.waitUntilReady().then(() => listener) };
       events.set(name, entry);
-      await entry.events.waitUntilReady();
     }
-    return entry.events;
+    return entry.ready;
   };
 
   const seal = <N extends JobName>(name: N, data: Data<N>): Data<N> => {
     if (name !== 'connect') return data;
     const connectData = data as Data<'connect'>;
     const fields = Object.fromEntries(
-      Object.entries(connectData.fields).map(([key, value]) => [key, typeof value === 'string' && !keys.isSealed(value) ? keys.seal(value) : value]),
+      Object.entries(connectData.fields).map(([key, value]) => [
+        key,
+        typeof value === 'string' && !keys.isSealed(value) ? keys.seal(value) : value,
+      ]),
     );
     return { ...connectData, fields } as Data<N>;
   };
@@ -90,7 +98,10 @@ export function createClient(options: ClientOptions): Client {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`);
       throw new AppError('invalid_input', 'invalid_payload', `invalid ${name} job data: ${problems.join('; ')}`);
     }
-    const job = await queue(queueOf(name)).add(name, seal(name, parsed.data as Data<N>), { ...options.jobOptions, ...jobOptions });
+    const job = await queue(queueOf(name)).add(name, seal(name, parsed.data as Data<N>), {
+      ...options.jobOptions,
+      ...jobOptions,
+    });
     return job.id as string;
   };
 
