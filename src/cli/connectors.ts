@@ -1,0 +1,125 @@
+/** `oauth-cc connectors …`: check definition files, store them, list what is stored. */
+import type { DefinitionIssue } from '../definitions/issues.js';
+import type { ConnectorDefinition } from '../definitions/schema.js';
+import { formatIssue, loadDefinitions } from '../definitions/validate.js';
+import type { Command, Output } from './command.js';
+import { cliError } from './command.js';
+import { withRuntime, withStore } from './context.js';
+import { formatTable } from './table.js';
+
+interface Checked {
+  /** The valid definitions, in file order. */
+  valid: Array<{ file: string; definition: ConnectorDefinition }>;
+  /** Every issue of every file, formatted `<file>: <path>: <message>`. */
+  lines: string[];
+  files: number;
+  errors: number;
+  warnings: number;
+}
+
+async function load(path: string) {
+  try {
+    return await loadDefinitions(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw cliError('path_not_found', `${path}: no such file or directory; give a connector .json file or a directory`);
+  }
+}
+
+/** Two files defining the same key would overwrite each other on apply, silently: an error in the second file. */
+function duplicateKeys(valid: Checked['valid']): Array<{ file: string; issue: DefinitionIssue }> {
+  const firstFile = new Map<string, string>();
+  const duplicates: Array<{ file: string; issue: DefinitionIssue }> = [];
+  for (const { file, definition } of valid) {
+    const first = firstFile.get(definition.key);
+    if (first === undefined) firstFile.set(definition.key, file);
+    else {
+      const message = `connector key "${definition.key}" is already defined in ${first}; give each connector its own key`;
+      duplicates.push({ file, issue: { path: 'key', message, severity: 'error' } });
+    }
+  }
+  return duplicates;
+}
+
+/** Validates a file or every `*.json` file of a directory. */
+async function check(path: string): Promise<Checked> {
+  const results = await load(path);
+  if (results.length === 0) throw cliError('no_definitions', `${path}: no .json files in this directory`);
+  const reported = results.flatMap(({ file, result }) =>
+    (result.ok ? result.warnings : result.issues).map((issue) => ({ file, issue })),
+  );
+  const valid = results.flatMap(({ file, result }) => (result.ok ? [{ file, definition: result.definition }] : []));
+  const all = [...reported, ...duplicateKeys(valid)];
+  const errors = all.filter(({ issue }) => issue.severity === 'error').length;
+  return {
+    valid,
+    lines: all.map(({ file, issue }) => formatIssue(issue, file)),
+    files: results.length,
+    errors,
+    warnings: all.length - errors,
+  };
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+function report(checked: Checked, output: Output): void {
+  for (const line of checked.lines) output.out(line);
+  output.out(
+    `${plural(checked.files, 'file')} checked: ${plural(checked.errors, 'error')}, ${plural(checked.warnings, 'warning')}`,
+  );
+}
+
+const validate: Command = {
+  name: 'connectors validate',
+  args: ['<file|dir>'],
+  summary: 'Check connector definition files (a file, or every *.json of a directory); exit 1 on any error',
+  async run({ positionals: [path = ''] }, output) {
+    const checked = await check(path);
+    report(checked, output);
+    return checked.errors > 0 ? 1 : 0;
+  },
+};
+
+const apply: Command = {
+  name: 'connectors apply',
+  args: ['<file|dir>'],
+  summary: 'Validate, then create or update each connector; nothing is applied when any file has an error',
+  async run({ positionals: [path = ''] }, output) {
+    const checked = await check(path);
+    if (checked.errors > 0) {
+      report(checked, output);
+      output.err('Nothing applied: fix the errors above and run again.');
+      return 1;
+    }
+    for (const line of checked.lines) output.out(line);
+    await withRuntime(async (runtime) => {
+      for (const { file, definition } of checked.valid) {
+        const { outcome, version } = await runtime.store.connectors.apply(definition);
+        // Published even when unchanged: a previous run may have stored a version and stopped before publishing it.
+        await runtime.services.cache.publishConnector(definition.key, version);
+        output.out(`${outcome} ${definition.key} (version ${version}) from ${file}`);
+      }
+    });
+    return 0;
+  },
+};
+
+const list: Command = {
+  name: 'connectors list',
+  args: [],
+  summary: 'List the stored connectors',
+  async run(_input, output) {
+    const connectors = await withStore(({ store }) => store.connectors.list());
+    if (connectors.length === 0) {
+      output.err('No connectors stored; add some with `oauth-cc connectors apply <file|dir>`.');
+      return 0;
+    }
+    const rows = connectors
+      .map(({ definition, version, updatedAt }) => [definition.key, definition.name, version, updatedAt])
+      .sort(([a], [b]) => String(a).localeCompare(String(b)));
+    for (const line of formatTable(['KEY', 'NAME', 'VERSION', 'UPDATED'], rows)) output.out(line);
+    return 0;
+  },
+};
+
+export const connectorCommands: Command[] = [validate, apply, list];

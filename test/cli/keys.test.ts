@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyRing } from '../../src/secrets/keyring.js';
+import type { Connection } from '../../src/store/port.js';
+import { type CliSystem, cli, startCliSystem } from './cli.js';
+
+describe('keys generate', () => {
+  it('when run, it prints only a key entry that ENCRYPTION_KEYS accepts, and explains where it goes', async () => {
+    const result = await cli(['keys', 'generate', '--id', 'k9'], {});
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^k9:[A-Za-z0-9+/]{43}=\n$/);
+    const ring = KeyRing.parse(result.stdout.trim());
+    expect(ring.currentKeyId).toBe('k9');
+    expect(result.stderr).toContain('Put it first in ENCRYPTION_KEYS');
+    expect(result.stderr).not.toContain(result.stdout.trim());
+  });
+
+  it('when run twice without an id, it prints two different keys with default ids', async () => {
+    const [a, b] = await Promise.all([cli(['keys', 'generate'], {}), cli(['keys', 'generate'], {})]);
+    expect(a.stdout).toMatch(/^k\d+:/);
+    expect(a.stdout).not.toBe(b.stdout);
+  });
+
+  it('when the id is not usable, it is a usage error that says which characters are allowed', async () => {
+    const result = await cli(['keys', 'generate', '--id', 'bad id:'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('oauth-cc: --id: "bad id:" is not a valid key id; use letters, digits, _ and -');
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('keys rotate', () => {
+  const k1 = KeyRing.generateKey('k1');
+  const k2 = KeyRing.generateKey('k2');
+  const old = KeyRing.parse(k1);
+  const onlyNew = KeyRing.parse(k2);
+  let system: CliSystem;
+  let seeded: Connection[];
+
+  beforeAll(async () => {
+    system = await startCliSystem(k1);
+    seeded = [];
+    for (const name of ['a', 'b', 'c']) {
+      const { connection } = await system.store.connections.upsert({
+        connector: 'acme',
+        owner: 'ws-rotate',
+        uniqueId: name,
+        name,
+        status: 'active',
+        fields: { client_id: name },
+        secrets: { client_secret: old.seal(`secret-${name}`) },
+        accessToken: old.seal(`access-${name}`),
+        refreshToken: name === 'a' ? old.seal('refresh-a') : null,
+        tokenType: 'Bearer',
+        scopes: [],
+        tokenMeta: {},
+        testValues: {},
+        expiresAt: null,
+        renewAt: null,
+        lastTest: null,
+        lastError: null,
+      });
+      seeded.push(connection);
+    }
+  });
+  afterAll(() => system?.close());
+
+  const sealedValues = (c: Connection) =>
+    [...Object.values(c.secrets), c.accessToken, c.refreshToken].filter((v): v is string => v !== null);
+
+  it('when a new key is put first, it re-seals every stored value with it; a second run finds nothing to do', async () => {
+    const env = { ...system.env, ENCRYPTION_KEYS: `${k2},${k1}` };
+
+    const first = await cli(['keys', 'rotate'], env);
+
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Examined 3 connections: re-sealed 3 with key "k2"');
+    expect(first.stderr).toContain('examined 3, re-sealed 3');
+    expect(first.stderr).toContain('the older keys (k1) can now be removed');
+    for (const before of seeded) {
+      const after = await system.store.connections.get(before.id);
+      expect(after).not.toBeNull();
+      for (const value of sealedValues(after!)) expect(value).toMatch(/^sealed:v1:k2:/);
+      // Opens without k1, to the same clear text as before.
+      expect(sealedValues(after!).map((v) => onlyNew.open(v))).toEqual(sealedValues(before).map((v) => old.open(v)));
+    }
+    for (const clear of ['secret-a', 'access-a', 'refresh-a', 'sealed:v1:'])
+      expect(first.stdout + first.stderr).not.toContain(clear);
+
+    const second = await cli(['keys', 'rotate'], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Examined 3 connections: re-sealed 0');
+  });
+
+  it('when a stored value was sealed with a key that is not in the ring, it names that connection and exits 1', async () => {
+    const lost = KeyRing.parse(KeyRing.generateKey('k0'));
+    const { connection } = await system.store.connections.upsert({
+      ...seeded[0]!,
+      uniqueId: 'lost',
+      secrets: { client_secret: lost.seal('secret-lost') },
+    });
+
+    const result = await cli(['keys', 'rotate'], { ...system.env, ENCRYPTION_KEYS: `${k2},${k1}` });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^failed ${connection.id}: .*"k0"`, 'm'));
+    expect(result.stderr).toContain('run again');
+  });
+});
