@@ -40,14 +40,6 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
-/** Parses the payload; a bad one fails at once with every problem named by its path. */
-export function parsePayload<T>(schema: z.ZodType<T>, data: unknown, jobName: string): T {
-  const parsed = schema.safeParse(data);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`);
-  throw new AppError('invalid_input', 'invalid_payload', `invalid ${jobName} job data: ${problems.join('; ')}`);
-}
-
 /** Domain errors as BullMQ understands them. Never returns: throws DelayedError or UnrecoverableError. */
 export async function failOrRetry(
   error: unknown,

@@ -11,7 +11,7 @@ import { AppError } from '../errors.js';
 import { KeyRing } from '../secrets/keyring.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE, type JobName } from './names.js';
 import { createRedis } from './redis.js';
-import { type JobContract, payloadSchemas } from './schemas.js';
+import { type JobContract, parsePayload, payloadSchemas } from './schemas.js';
 
 export interface ClientOptions {
   /** @default "redis://127.0.0.1:6379" */
@@ -93,12 +93,8 @@ export function createClient(options: ClientOptions): Client {
   };
 
   const enqueue = async <N extends JobName>(name: N, data: Data<N>, jobOptions?: JobsOptions): Promise<string> => {
-    const parsed = payloadSchemas[name].safeParse(data);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`);
-      throw new AppError('invalid_input', 'invalid_payload', `invalid ${name} job data: ${problems.join('; ')}`);
-    }
-    const job = await queue(queueOf(name)).add(name, seal(name, parsed.data as Data<N>), {
+    const parsed = parsePayload<unknown>(payloadSchemas[name], data, name) as Data<N>;
+    const job = await queue(queueOf(name)).add(name, seal(name, parsed), {
       ...options.jobOptions,
       ...jobOptions,
     });

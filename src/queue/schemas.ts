@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { HTTP_METHODS } from '../definitions/schema.js';
+import { AppError } from '../errors.js';
 
 const owner = z.string().min(1, 'name the tenant or workspace that owns the connection').max(200);
 const connectionId = z.string().min(1, 'give the connectionId returned by connect').max(100);
@@ -107,3 +108,11 @@ export const payloadSchemas = {
   revoke: revokePayloadSchema,
   call: callPayloadSchema,
 } as const;
+
+/** Parses a job payload; a bad one is an `invalid_input` error naming every problem by its path. */
+export function parsePayload<T>(schema: z.ZodType<T>, data: unknown, jobName: string): T {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`);
+  throw new AppError('invalid_input', 'invalid_payload', `invalid ${jobName} job data: ${problems.join('; ')}`);
+}

@@ -17,6 +17,7 @@ const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toStri
 
 /** Every form a secret could leak in. */
 const forms = (secret: string) => [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
+const [firstSecret, producerSecret, wrongSecret] = secrets as [string, string, string];
 
 async function dumpRedis(prefix: string): Promise<string> {
   const redis = new Redis(REDIS_URL);
@@ -30,7 +31,7 @@ async function dumpRedis(prefix: string): Promise<string> {
       if (type === 'string') out.push(key, String(await redis.get(key)));
       else if (type === 'hash') out.push(key, JSON.stringify(await redis.hgetall(key)));
       else if (type === 'list') out.push(key, JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'zset') out.push(key, JSON.stringify(await redis.zrange(key, 0, -1)));
+      else if (type === 'zset') out.push(key, JSON.stringify(await redis.zrange(key, '0', '-1')));
       else if (type === 'set') out.push(key, JSON.stringify(await redis.smembers(key)));
       else if (type === 'stream') out.push(key, JSON.stringify(await redis.xrange(key, '-', '+')));
     }
@@ -52,8 +53,8 @@ beforeAll(async () => {
       token: { url: `${h.provider.url}/oauth/token`, clientAuth: 'private_key_jwt' },
     }),
   );
-  h.provider.registerClient({ clientId: 'one', clientSecret: secrets[0], issueRefreshToken: true, account: { account_id: 'one', name: 'One', email: 'one@example.com' } });
-  h.provider.registerClient({ clientId: 'two', clientSecret: secrets[1], account: { account_id: 'two', name: 'Two', email: 'two@example.com' } });
+  h.provider.registerClient({ clientId: 'one', clientSecret: firstSecret, issueRefreshToken: true, account: { account_id: 'one', name: 'One', email: 'one@example.com' } });
+  h.provider.registerClient({ clientId: 'two', clientSecret: producerSecret, account: { account_id: 'two', name: 'Two', email: 'two@example.com' } });
   h.provider.registerClient({
     clientId: 'jwt',
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -65,7 +66,7 @@ afterAll(() => h?.close());
 describe('secrets', () => {
   it('a plaintext secret from another producer is sealed in the job data on pickup', async () => {
     const queue = new Queue(CONNECTIONS_QUEUE, { connection: { url: REDIS_URL }, prefix: h.config.queuePrefix });
-    const job = await queue.add('connect', { owner: 'ws', connector: 'acme', fields: { client_id: 'two', client_secret: secrets[1] } });
+    const job = await queue.add('connect', { owner: 'ws', connector: 'acme', fields: { client_id: 'two', client_secret: producerSecret } });
     const result = await h.client.result('connect', job.id as string);
     expect(result.created).toBe(true);
     const stored = await queue.getJob(job.id as string);
@@ -79,13 +80,13 @@ describe('secrets', () => {
   });
 
   it('after a full run, no secret or token is in Redis, the logs, or in clear in the store', async () => {
-    const { connectionId } = await h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: 'one', client_secret: secrets[0] } });
+    const { connectionId } = await h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: 'one', client_secret: firstSecret } });
     await h.client.test({ owner: 'ws', connectionId });
     await h.client.refresh({ owner: 'ws', connectionId, force: true });
     await h.client.call({ owner: 'ws', connectionId, url: 'echo', headers: { 'X-Echo': 'yes' } });
     h.provider.revokeAllTokensOf('one');
     await h.client.call({ owner: 'ws', connectionId, url: 'echo' });
-    await expect(h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: 'one', client_secret: secrets[2] } })).rejects.toThrow();
+    await expect(h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: 'one', client_secret: wrongSecret } })).rejects.toThrow();
     await h.client.revoke({ owner: 'ws', connectionId });
 
     const tokens = h.provider.issuedTokens();
