@@ -67,6 +67,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
       callTimeoutMs: config.callTimeoutMs,
       callMaxTimeoutMs: config.callMaxTimeoutMs,
       callMaxResponseBytes: config.callMaxResponseBytes,
+      renewalCooldownMs: config.renewalCooldownSeconds * 1000,
     },
     lock: new RenewalLock(redis, { prefix: config.queuePrefix, ttlMs: config.tokenRequestTimeoutMs + LOCK_SLACK_MS }),
     cache: new ConnectionCache(store, redis, { prefix: config.queuePrefix }),

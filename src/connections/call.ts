@@ -16,7 +16,7 @@ import { buildApiRequest } from './api-request.js';
 import type { LoadedConnection } from './cache.js';
 import { assertUsable, loadOwned, patchConnection } from './load.js';
 import { type PreparedConnection, prepareConnection } from './prepare.js';
-import { renewToken } from './renew.js';
+import { ensureUsableToken, renewToken } from './renew.js';
 import type { Services } from './services.js';
 import { isExpiredAnswer } from './test-api.js';
 import { isTokenDue } from './token.js';
@@ -42,7 +42,7 @@ export async function callApi(
   checkAllowed(url, prepareConnection(services, loaded).allowed);
 
   if (isTokenDue(loaded.connection)) {
-    await renewToken(services, loaded.connection, { signal: options.signal });
+    await ensureUsableToken(services, loaded.connection, { signal: options.signal });
     loaded = await loadUsable(services, payload);
   }
   let response = await sendOnce(services, loaded, payload, url, options);

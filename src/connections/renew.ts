@@ -23,6 +23,11 @@ export interface RenewOptions {
   staleToken?: string | null;
   /** Renew a connection in status `error` (a renewal asked for by hand). @default false */
   allowError?: boolean;
+  /**
+   * Opportunistic renewal (before an API call): while the last renewal failure is within the cooldown and the token
+   * has not actually expired, use it instead of asking a failing provider again. @default false
+   */
+  respectCooldown?: boolean;
   signal?: AbortSignal;
 }
 
@@ -30,6 +35,33 @@ export interface RenewOutcome {
   connection: Connection;
   /** True when this call made the token request. */
   renewed: boolean;
+}
+
+const stillValid = (connection: Connection, now = Date.now()) =>
+  connection.accessToken !== null && (connection.expiresAt === null || connection.expiresAt.getTime() > now);
+
+/** A token that is due but still valid, whose last renewal failed within the cooldown. */
+function inCooldown(connection: Connection, cooldownMs: number, now = Date.now()): boolean {
+  if (cooldownMs === 0 || !connection.lastError) return false;
+  return stillValid(connection, now) && now - connection.lastError.at.getTime() < cooldownMs;
+}
+
+/**
+ * Before an API request: renews a due token, but keeps using one that has not expired yet when the provider fails
+ * transiently or failed within the cooldown; the request needs a valid token, not necessarily a fresh one.
+ */
+export async function ensureUsableToken(
+  services: Services,
+  connection: Connection,
+  options: Pick<RenewOptions, 'allowError' | 'signal'> = {},
+): Promise<void> {
+  if (!isTokenDue(connection)) return;
+  try {
+    await renewToken(services, connection, { ...options, respectCooldown: true });
+  } catch (error) {
+    if (!(isAppError(error) && error.kind === 'transient' && stillValid(connection))) throw error;
+    services.log.warn({ connectionId: connection.id, code: error.code }, 'renewal failed; using the current token until it expires');
+  }
 }
 
 async function read(services: Services, id: string): Promise<Connection> {
@@ -45,8 +77,9 @@ export async function renewToken(
   options: RenewOptions = {},
 ): Promise<RenewOutcome> {
   const staleToken = options.force ? (options.staleToken ?? start.accessToken) : undefined;
+  const cooldownMs = options.respectCooldown ? services.settings.renewalCooldownMs : 0;
   const needsRenewal = (connection: Connection) =>
-    options.force ? connection.accessToken === staleToken : isTokenDue(connection);
+    options.force ? connection.accessToken === staleToken : isTokenDue(connection) && !inCooldown(connection, cooldownMs);
 
   for (;;) {
     const current = await read(services, start.id);

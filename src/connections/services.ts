@@ -18,6 +18,11 @@ export interface DomainSettings {
   callMaxTimeoutMs: number;
   /** Larger upstream answers fail the call. */
   callMaxResponseBytes: number;
+  /**
+   * After a failed renewal, calls keep using a token that is due but not yet expired for this long instead of asking
+   * the provider again on every call.
+   */
+  renewalCooldownMs: number;
 }
 
 /** Schedules a connection's next renewal (a delayed `refresh` job). Implemented in `queue/renewals.ts`. */

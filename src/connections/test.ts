@@ -10,7 +10,7 @@ import type { Connection } from '../store/port.js';
 import type { LoadedConnector } from './cache.js';
 import { connectionContext } from './context.js';
 import { assertUsable, loadOwned, patchConnection } from './load.js';
-import { renewToken } from './renew.js';
+import { ensureUsableToken, renewToken } from './renew.js';
 import type { Services } from './services.js';
 import { isExpiredAnswer, sendTestRequest, testFailure } from './test-api.js';
 
@@ -31,7 +31,8 @@ export async function testConnection(services: Services, payload: TestPayload): 
 }
 
 async function runTest(services: Services, start: Connection, connector: LoadedConnector): Promise<Outcome> {
-  let { connection } = await renewToken(services, start, { allowError: true });
+  await ensureUsableToken(services, start, { allowError: true });
+  let connection = (await services.store.connections.get(start.id)) ?? start;
   if (!connector.resolved.test) {
     // Without a test API, the proof is that the provider still issues a token for these credentials.
     await renewToken(services, connection, { force: true, allowError: true });

@@ -77,6 +77,8 @@ export interface DueConnection {
   owner: string;
   connector: string;
   renewAt: Date;
+  /** When the last renewal failure was recorded; absent when none is. The scheduler's cooldown reads it. */
+  lastErrorAt?: Date;
 }
 
 export interface Page<T> {

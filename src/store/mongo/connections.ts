@@ -141,15 +141,16 @@ export function mongoConnections({ Connections }: Models): ConnectionStore {
         query.renewAt = { $gte: cursor.renewAt, $lte: before };
         query.$or = [{ renewAt: { $gt: cursor.renewAt } }, { _id: { $gt: new Types.ObjectId(cursor.id) } }];
       }
-      const docs = await Connections.find(query, { owner: 1, connector: 1, renewAt: 1 })
+      const docs = await Connections.find(query, { owner: 1, connector: 1, renewAt: 1, 'lastError.at': 1 })
         .sort({ renewAt: 1, _id: 1 })
         .limit(limit + 1)
-        .lean<Pick<ConnectionDoc, '_id' | 'owner' | 'connector' | 'renewAt'>[]>();
+        .lean<Pick<ConnectionDoc, '_id' | 'owner' | 'connector' | 'renewAt' | 'lastError'>[]>();
       const items = docs.slice(0, limit).map((doc) => ({
         id: doc._id.toHexString(),
         owner: doc.owner,
         connector: doc.connector,
         renewAt: doc.renewAt as Date,
+        ...(doc.lastError?.at && { lastErrorAt: doc.lastError.at }),
       }));
       const last = items.at(-1);
       return { items, next: docs.length > limit && last ? encodeDueCursor(last) : null };

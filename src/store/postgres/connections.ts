@@ -17,6 +17,7 @@ interface DueRow {
   owner: string;
   connector: string;
   renew_at: Date;
+  last_error_at: string | null;
 }
 
 /**
@@ -24,7 +25,7 @@ interface DueRow {
  * and order match the partial index connections_due_idx; exported so a test can EXPLAIN the very same text.
  */
 export function findDueSql(connections: string, withCursor: boolean): string {
-  return `SELECT id, owner, connector, renew_at FROM ${connections}
+  return `SELECT id, owner, connector, renew_at, last_error->>'at' AS last_error_at FROM ${connections}
     WHERE status = 'active' AND renew_at IS NOT NULL AND renew_at <= $1
       ${withCursor ? 'AND (renew_at, id) > ($3::timestamptz, $4::uuid)' : ''}
     ORDER BY renew_at, id LIMIT $2`;
@@ -105,9 +106,13 @@ export function postgresConnections(db: Db): ConnectionStore {
         params.push(cursor.renewAt, cursor.id);
       }
       const rows = await db.query<DueRow>(findDueSql(connections, page.after !== undefined), params);
-      const items: DueConnection[] = rows
-        .slice(0, limit)
-        .map((row) => ({ id: row.id, owner: row.owner, connector: row.connector, renewAt: row.renew_at }));
+      const items: DueConnection[] = rows.slice(0, limit).map((row) => ({
+        id: row.id,
+        owner: row.owner,
+        connector: row.connector,
+        renewAt: row.renew_at,
+        ...(row.last_error_at !== null && { lastErrorAt: new Date(row.last_error_at) }),
+      }));
       const last = items.at(-1);
       return { items, next: rows.length > limit && last ? encodeDueCursor(last) : null };
     },

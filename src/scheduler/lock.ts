@@ -1,0 +1,50 @@
+/**
+ * Only one scheduler in the cluster sweeps per tick, however many run for availability:
+ *
+ * - a mutex (`RenewalLock`: `SET NX PX` with a unique value, holder-only compare-and-delete release) keeps two sweeps
+ *   from overlapping, even when one outlasts its tick;
+ * - a tick claim (`SET NX PX` on a key named by the tick's scheduled time) keeps a scheduler whose timer fired a
+ *   little later from sweeping a tick that another one has already swept and released.
+ */
+import type { Redis } from 'ioredis';
+import { RenewalLock } from '../connections/lock.js';
+
+const MUTEX_ID = 'scheduler-sweep';
+
+export interface SweepLockOptions {
+  /** Key namespace: the queue prefix. */
+  prefix: string;
+  /** Longest a sweep may hold the mutex; a holder that dies blocks sweeping this long at most. */
+  ttlMs: number;
+}
+
+export class SweepLock {
+  private readonly mutex: RenewalLock;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: SweepLockOptions,
+  ) {
+    this.mutex = new RenewalLock(redis, { prefix: options.prefix, ttlMs: options.ttlMs });
+  }
+
+  /**
+   * Runs `fn` if this process wins the mutex and, for a cron tick, the tick's claim; resolves to null when another
+   * scheduler has it. `tick.ttlMs` should exceed the largest clock skew between schedulers.
+   */
+  async run<T>(tick: { at: Date; ttlMs: number } | null, fn: () => Promise<T>): Promise<T | null> {
+    const token = await this.mutex.tryAcquire(MUTEX_ID);
+    if (token === null) return null;
+    try {
+      if (tick && !(await this.claimTick(tick.at, tick.ttlMs, token))) return null;
+      return await fn();
+    } finally {
+      await this.mutex.release(MUTEX_ID, token);
+    }
+  }
+
+  private async claimTick(at: Date, ttlMs: number, token: string): Promise<boolean> {
+    const key = `${this.options.prefix}:oauth-cc:scheduler-tick:${at.getTime()}`;
+    return (await this.redis.set(key, token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+}
