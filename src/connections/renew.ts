@@ -60,7 +60,10 @@ export async function ensureUsableToken(
     await renewToken(services, connection, { ...options, respectCooldown: true });
   } catch (error) {
     if (!(isAppError(error) && error.kind === 'transient' && stillValid(connection))) throw error;
-    services.log.warn({ connectionId: connection.id, code: error.code }, 'renewal failed; using the current token until it expires');
+    services.log.warn(
+      { connectionId: connection.id, code: error.code },
+      'renewal failed; using the current token until it expires',
+    );
   }
 }
 
@@ -79,7 +82,9 @@ export async function renewToken(
   const staleToken = options.force ? (options.staleToken ?? start.accessToken) : undefined;
   const cooldownMs = options.respectCooldown ? services.settings.renewalCooldownMs : 0;
   const needsRenewal = (connection: Connection) =>
-    options.force ? connection.accessToken === staleToken : isTokenDue(connection) && !inCooldown(connection, cooldownMs);
+    options.force
+      ? connection.accessToken === staleToken
+      : isTokenDue(connection) && !inCooldown(connection, cooldownMs);
 
   for (;;) {
     const current = await read(services, start.id);

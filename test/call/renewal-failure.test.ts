@@ -15,10 +15,20 @@ beforeEach(() => h.provider.reset());
 /** A connection whose token is due for renewal (inside the margin) but not expired. */
 async function dueButValid() {
   const clientId = `rf-${++counter}`;
-  h.provider.registerClient({ clientId, clientSecret: 'secret', account: { account_id: clientId, name: 'R', email: 'r@example.com' } });
-  const { connectionId } = await h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: clientId, client_secret: 'secret' } });
+  h.provider.registerClient({
+    clientId,
+    clientSecret: 'secret',
+    account: { account_id: clientId, name: 'R', email: 'r@example.com' },
+  });
+  const { connectionId } = await h.client.connect({
+    owner: 'ws',
+    connector: 'acme',
+    fields: { client_id: clientId, client_secret: 'secret' },
+  });
   const stored = await h.runtime.store.connections.get(connectionId);
-  const updated = await h.runtime.store.connections.update(connectionId, stored?.version ?? 0, { renewAt: new Date(Date.now() - 1000) });
+  const updated = await h.runtime.store.connections.update(connectionId, stored?.version ?? 0, {
+    renewAt: new Date(Date.now() - 1000),
+  });
   if (updated) await h.runtime.services.cache.publish(updated);
   h.provider.reset();
   return connectionId;
@@ -36,7 +46,8 @@ describe('a call on a due token while the provider fails', () => {
   it('within the cooldown after a failed renewal, further calls do not ask the provider again', async () => {
     const connectionId = await dueButValid();
     h.provider.quirk({ status503: true });
-    for (let i = 0; i < 5; i++) expect((await h.client.call({ owner: 'ws', connectionId, url: 'echo' })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await h.client.call({ owner: 'ws', connectionId, url: 'echo' })).status).toBe(200);
     expect(h.provider.stats.tokenRequests).toBe(1);
     // A refresh asked for by hand still goes to the provider.
     await expect(h.client.refresh({ owner: 'ws', connectionId, force: true })).rejects.toThrow(/gave up/);
