@@ -5,6 +5,7 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { Services } from '../src/connections/services.js';
+import type { Logger } from '../src/log.js';
 import type { JobName } from '../src/queue/names.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { parsePayload } from '../src/queue/schemas.js';
@@ -33,12 +34,15 @@ export function createProcessor(queueName: string, services: Services, policy: R
   const definitions = JOBS_BY_QUEUE[queueName];
   if (!definitions) throw new Error(`no jobs are defined for queue ${queueName}`);
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
-    const log = services.log.child({
-      jobId: job.id,
-      job: job.name,
-      queue: queueName,
-      connectionId: job.data?.connectionId,
-    });
+    // Created on first use: most calls log nothing, and a child logger per job is measurable on the call path.
+    let child: Logger | undefined;
+    const log = () =>
+      (child ??= services.log.child({
+        jobId: job.id,
+        job: job.name,
+        queue: queueName,
+        connectionId: job.data?.connectionId,
+      }));
     try {
       const definition = definitions.get(job.name as JobName);
       if (!definition) {
@@ -48,10 +52,18 @@ export function createProcessor(queueName: string, services: Services, policy: R
       await definition.onPickup?.(job, services);
       const data = parsePayload(definition.schema, job.data, job.name);
       const finalAttempt = job.attemptsStarted >= policy.maxAttempts;
-      return await definition.handle(data, { services, job, log, finalAttempt, signal });
+      return await definition.handle(data, {
+        services,
+        job,
+        get log() {
+          return log();
+        },
+        finalAttempt,
+        signal,
+      });
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
-      return failOrRetry(error, job, token, policy, log);
+      return failOrRetry(error, job, token, policy, log());
     }
   };
 }

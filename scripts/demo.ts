@@ -110,8 +110,7 @@ async function main() {
   const provider = await startProvider();
   const runtime = await createRuntime(config, log, { observer: metrics.observer });
   const definition = demoConnector(provider.url);
-  const { version } = await runtime.store.connectors.apply(definition);
-  await runtime.services.cache.publishConnector(definition.key, version);
+  const { version } = await runtime.services.cache.applyConnector(definition);
   const worker = startWorker(runtime);
   metrics.observeWorkers(worker.workers);
   const { server, credentials } = await startBoard(runtime, metrics);

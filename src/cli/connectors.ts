@@ -94,9 +94,8 @@ const apply: Command = {
     for (const line of checked.lines) output.out(line);
     await withRuntime(async (runtime) => {
       for (const { file, definition } of checked.valid) {
-        const { outcome, version } = await runtime.store.connectors.apply(definition);
         // Published even when unchanged: a previous run may have stored a version and stopped before publishing it.
-        await runtime.services.cache.publishConnector(definition.key, version);
+        const { outcome, version } = await runtime.services.cache.applyConnector(definition);
         output.out(`${outcome} ${definition.key} (version ${version}) from ${file}`);
       }
     });

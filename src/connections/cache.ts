@@ -8,8 +8,9 @@
  */
 import type { Redis } from 'ioredis';
 import { type ResolvedConnector, resolveConnector } from '../definitions/resolve.js';
+import type { ConnectorDefinition } from '../definitions/schema.js';
 import { notFound } from '../errors.js';
-import type { Connection, Store, StoredConnector } from '../store/port.js';
+import type { ApplyOutcome, Connection, Store, StoredConnector } from '../store/port.js';
 
 /** Only versions newer than the one stored may be published: a slow writer must not roll the key back. */
 const PUBLISH_SCRIPT = `
@@ -18,6 +19,12 @@ if tonumber(ARGV[1]) > current then redis.call('set', KEYS[1], ARGV[1], 'EX', AR
 return 1`;
 
 const VERSION_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * A connector's published stamp is its update time, not its version counter: a store that was recreated restarts
+ * its counters while Redis may still hold higher ones, but time only moves on.
+ */
+const connectorStamp = (stored: StoredConnector) => stored.updatedAt.getTime();
 
 export interface LoadedConnector {
   stored: StoredConnector;
@@ -69,7 +76,7 @@ export class ConnectionCache {
       );
       if (
         Number(connectionVersion) === cached.connection.version &&
-        Number(connectorVersion) === cached.connector.stored.version
+        Number(connectorVersion) === connectorStamp(cached.connector.stored)
       ) {
         this.touch(id, cached);
         return cached;
@@ -107,20 +114,33 @@ export class ConnectionCache {
   async connector(key: string): Promise<LoadedConnector> {
     const cached = this.connectors.get(key);
     if (cached) {
-      const version = await this.redis.get(this.connectorKey(key));
-      if (Number(version) === cached.stored.version) return cached;
+      const published = await this.redis.get(this.connectorKey(key));
+      if (Number(published) === connectorStamp(cached.stored)) return cached;
     }
     const stored = await this.store.connectors.get(key);
     if (!stored) throw notFound(`connector "${key}"`);
     const loaded = { stored, resolved: resolveConnector(stored.definition) };
     this.connectors.set(key, loaded);
-    await this.publishConnector(key, stored.version);
+    await this.publishConnector(stored);
     return loaded;
   }
 
-  /** Call after a connector definition was applied. */
-  async publishConnector(key: string, version: number): Promise<void> {
-    await this.redis.eval(PUBLISH_SCRIPT, 1, this.connectorKey(key), version, VERSION_TTL_SECONDS);
+  /** Stores a definition and publishes it, so every process's cache picks it up at once. */
+  async applyConnector(definition: ConnectorDefinition): Promise<{ outcome: ApplyOutcome; version: number }> {
+    const result = await this.store.connectors.apply(definition);
+    const stored = await this.store.connectors.get(definition.key);
+    if (stored) await this.publishConnector(stored);
+    return result;
+  }
+
+  private async publishConnector(stored: StoredConnector): Promise<void> {
+    await this.redis.eval(
+      PUBLISH_SCRIPT,
+      1,
+      this.connectorKey(stored.definition.key),
+      connectorStamp(stored),
+      VERSION_TTL_SECONDS,
+    );
   }
 
   private touch(id: string, entry: LoadedConnection) {

@@ -106,9 +106,12 @@ describe('connectors apply and list', () => {
     expect(updated.stdout).toBe(`updated example-api (version 2) from ${file}\n`);
     expect(updated.code).toBe(0);
 
-    expect((await system.store.connectors.get('example-api'))?.definition.name).toBe('Example API v2');
-    // Workers compare this key with the version they cached: without it they would keep the old definition.
-    expect(await system.redis.get(`${system.prefix}:oauth-cc:connector-ver:example-api`)).toBe('2');
+    const stored = await system.store.connectors.get('example-api');
+    expect(stored?.definition.name).toBe('Example API v2');
+    // Workers compare this key with the stamp they cached: without it they would keep the old definition.
+    expect(await system.redis.get(`${system.prefix}:oauth-cc:connector-ver:example-api`)).toBe(
+      String(stored?.updatedAt.getTime()),
+    );
 
     const list = await cli(['connectors', 'list'], system.env);
     expect(list.code).toBe(0);

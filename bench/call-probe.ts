@@ -1,0 +1,115 @@
+/**
+ * Instrumentation shared by both benchmark workers (ours and the baseline), so that both are measured the same way:
+ * it listens to the worker's `completed`/`failed` events and answers the driver over the IPC channel.
+ *
+ * Protocol: the child sends `ready`; the driver sends `expect` (a phase of `count` jobs starts), the child answers
+ * `expecting`, then `done` with the phase's figures once `count` jobs have finished. Memory checkpoints count calls since the process
+ * started (warm-up included), so "RSS after 20,000 calls" means what it says.
+ */
+import type { Job, Worker } from 'bullmq';
+
+export interface ExpectMessage {
+  type: 'expect';
+  count: number;
+}
+
+export interface PhaseReport {
+  type: 'done';
+  completed: number;
+  failed: number;
+  /** First failure reason of the phase, to say why when something failed. */
+  firstFailure?: string;
+  /** Earliest `processedOn` and latest `finishedOn` of the phase (epoch ms, same clock as the driver). */
+  firstProcessedOn: number;
+  lastFinishedOn: number;
+  /** Job processing time, `finishedOn − processedOn`, in ms. */
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU time (user + system) the worker process used during the phase, µs. */
+  cpuMicros: number;
+  /** Peak resident set size of the process so far, bytes. */
+  maxRssBytes: number;
+  /** RSS (after a full GC when `--expose-gc` is on) when the process had finished this many calls. */
+  rssAtCalls: Record<number, number>;
+}
+
+export type ChildMessage = { type: 'ready' } | { type: 'expecting' } | PhaseReport;
+
+/** Calls after which the RSS is recorded. */
+export const RSS_CHECKPOINTS = [20_000, 200_000];
+
+export function attachProbe(worker: Worker): void {
+  const send = (message: ChildMessage) => process.send?.(message);
+  const rssAtCalls: Record<number, number> = {};
+  let total = 0;
+  let phase: {
+    count: number;
+    latencies: Float64Array;
+    completed: number;
+    failed: number;
+    cpu: NodeJS.CpuUsage;
+  } | null = null;
+  let firstProcessedOn = Number.POSITIVE_INFINITY;
+  let lastFinishedOn = 0;
+  let firstFailure: string | undefined;
+
+  const finished = (job: Job, failure?: string) => {
+    total++;
+    if (RSS_CHECKPOINTS.includes(total)) {
+      (globalThis as { gc?: () => void }).gc?.();
+      rssAtCalls[total] = process.memoryUsage.rss();
+    }
+    if (!phase) return;
+    const processedOn = job.processedOn ?? 0;
+    const finishedOn = job.finishedOn ?? Date.now();
+    firstProcessedOn = Math.min(firstProcessedOn, processedOn);
+    lastFinishedOn = Math.max(lastFinishedOn, finishedOn);
+    if (failure === undefined) phase.latencies[phase.completed++] = finishedOn - processedOn;
+    else {
+      phase.failed++;
+      firstFailure ??= failure;
+    }
+    if (phase.completed + phase.failed >= phase.count) report();
+  };
+
+  const report = () => {
+    if (!phase) return;
+    const latencies = phase.latencies.subarray(0, phase.completed).sort();
+    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    const cpu = process.cpuUsage(phase.cpu);
+    send({
+      type: 'done',
+      completed: phase.completed,
+      failed: phase.failed,
+      ...(firstFailure !== undefined && { firstFailure }),
+      firstProcessedOn,
+      lastFinishedOn,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      cpuMicros: cpu.user + cpu.system,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      rssAtCalls: { ...rssAtCalls },
+    });
+    phase = null;
+  };
+
+  worker.on('completed', (job) => finished(job));
+  worker.on('failed', (job, error) => {
+    if (job) finished(job, error.message);
+  });
+  process.on('message', (message: ExpectMessage) => {
+    if (message.type !== 'expect') return;
+    phase = {
+      count: message.count,
+      latencies: new Float64Array(message.count),
+      completed: 0,
+      failed: 0,
+      cpu: process.cpuUsage(),
+    };
+    firstProcessedOn = Number.POSITIVE_INFINITY;
+    lastFinishedOn = 0;
+    firstFailure = undefined;
+    send({ type: 'expecting' });
+  });
+  send({ type: 'ready' });
+}

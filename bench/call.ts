@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: call throughput of the real worker against a bare BullMQ + undici worker (see call-bench.ts).
+ *
+ *   npm run bench                          # 20,000 calls over 200 connections, concurrency 100
+ *   npm run bench -- --calls 200000        # also checks RSS after 200,000 calls against RSS after 20,000
+ *   npm run bench -- --profile bench/profiles   # V8 CPU profiles of both workers
+ *
+ * Needs Redis and PostgreSQL (REDIS_URL, DATABASE_URL; local defaults). Exits with 1 when a target is missed.
+ */
+import { parseArgs } from 'node:util';
+import { type CallBenchResult, runCallBench, type SideResult } from './call-bench.js';
+import { RSS_CHECKPOINTS } from './call-probe.js';
+
+const TARGET_RATIO = 0.85;
+const TARGET_RSS_GROWTH = 0.1;
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '20000' },
+    connections: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '100' },
+    warmup: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
+    profile: { type: 'string' },
+  },
+});
+const positive = (name: keyof typeof values) => {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  return n;
+};
+
+const result = await runCallBench({
+  calls: positive('calls'),
+  connections: positive('connections'),
+  concurrency: positive('concurrency'),
+  warmup: positive('warmup'),
+  rounds: positive('rounds'),
+  ...(values.profile !== undefined && { profileDir: values.profile }),
+  progress: (line) => console.log(`… ${line}`),
+});
+const { lines, met } = report(result);
+console.log(lines.join('\n'));
+process.exitCode = met ? 0 : 1;
+
+function report(r: CallBenchResult): { lines: string[]; met: boolean } {
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+  const columns = (cells: Array<string | number>) =>
+    cells.map((cell, i) => (i === 0 ? String(cell).padEnd(17) : String(cell).padStart(12))).join('');
+  const row = (name: string, side: SideResult) =>
+    `${columns([
+      name,
+      Math.round(side.jobsPerSecond),
+      side.p50Ms,
+      side.p99Ms,
+      Math.round(side.cpuMicrosPerJob),
+      mb(side.maxRssBytes),
+    ])}   rounds ${side.roundJobsPerSecond.map(Math.round).join(' / ')} jobs/s; ${side.completed} done, ${side.failed} failed${
+      side.firstFailure ? ` (${side.firstFailure})` : ''
+    }`;
+  const ratioMet = r.ratio >= TARGET_RATIO;
+  const tokensMet = r.tokenRequests === r.options.connections;
+  const noFailures = r.baseline.failed === 0 && r.ours.failed === 0;
+  const lines = [
+    '',
+    `Call throughput — ${r.options.rounds} rounds × ${r.options.calls} calls per worker over ${r.options.connections} connections, concurrency ${r.options.concurrency}, warm-up ${r.options.warmup}`,
+    `machine: ${r.machine}`,
+    '',
+    columns(['worker', 'jobs/s', 'p50 ms', 'p99 ms', 'CPU µs/job', 'peak RSS']),
+    row('baseline', r.baseline),
+    row('oauth-cc-worker', r.ours),
+    '',
+    `ratio ours/baseline: ${r.ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}) ${ratioMet ? 'met' : 'MISSED'}`,
+    `token requests: ${r.tokenRequests} for ${r.options.connections} connections (target: equal) ${tokensMet ? 'met' : 'MISSED'}`,
+  ];
+  let memoryMet = true;
+  const [small, large] = RSS_CHECKPOINTS as [number, number];
+  const rssSmall = r.ours.rssAtCalls[small];
+  const rssLarge = r.ours.rssAtCalls[large];
+  if (rssSmall !== undefined && rssLarge !== undefined) {
+    const growth = rssLarge / rssSmall - 1;
+    memoryMet = growth <= TARGET_RSS_GROWTH;
+    lines.push(
+      `worker RSS after ${small} calls: ${mb(rssSmall)}; after ${large}: ${mb(rssLarge)} (${(growth * 100).toFixed(1)}%, target ≤ ${TARGET_RSS_GROWTH * 100}%) ${memoryMet ? 'met' : 'MISSED'}`,
+    );
+  } else if (rssSmall !== undefined) {
+    lines.push(`worker RSS after ${small} calls: ${mb(rssSmall)} (run with --calls ${large} for the memory target)`);
+  }
+  if (!noFailures) lines.push('some jobs FAILED');
+  return { lines, met: ratioMet && tokensMet && memoryMet && noFailures };
+}

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { providerConnector } from '../support/connectors.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+  h.provider.registerClient({
+    clientId: 'cached',
+    clientSecret: 'secret',
+    account: { account_id: 'c', name: 'C', email: 'c@example.com' },
+  });
+});
+afterAll(() => h?.close());
+
+describe('the connector cache', () => {
+  it('when a new definition is applied, the next job uses it', async () => {
+    await h.applyConnector(
+      providerConnector(h.provider.url, { key: 'swap', connectionName: 'First {{test.account_id}}' }),
+    );
+    const first = await h.client.connect({
+      owner: 'ws',
+      connector: 'swap',
+      fields: { client_id: 'cached', client_secret: 'secret' },
+    });
+    await h.applyConnector(
+      providerConnector(h.provider.url, { key: 'swap', connectionName: 'Second {{test.account_id}}' }),
+    );
+    const second = await h.client.connect({
+      owner: 'ws',
+      connector: 'swap',
+      fields: { client_id: 'cached', client_secret: 'secret' },
+    });
+    expect([first.name, second.name]).toEqual(['First c', 'Second c']);
+  });
+
+  it('when Redis holds a stamp from an older store, the store wins and the cache works again', async () => {
+    await h.applyConnector(providerConnector(h.provider.url, { key: 'reset' }));
+    const key = `${h.config.queuePrefix}:oauth-cc:connector-ver:reset`;
+    // A store recreated from scratch restarts its version counters; an old counter left in Redis must not pin the cache.
+    await h.runtime.redis.set(key, '7');
+    const loaded = await h.runtime.services.cache.connector('reset');
+    expect(await h.runtime.redis.get(key)).toBe(String(loaded.stored.updatedAt.getTime()));
+    expect(await h.runtime.services.cache.connector('reset')).toBe(loaded);
+  });
+});
