@@ -71,7 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const runtime = await createRuntime(config, createLogger({ level: config.logLevel, destination: sink }));
   const worker: RunningWorker | null = options.inProcessWorker === false ? null : startWorker(runtime);
   const client = createClient({
-    redisUrl: REDIS_URL,
+    redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
     encryptionKeys: keySpec,
     timeoutMs: 20_000,
@@ -87,8 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     keys: runtime.keys,
     logs,
     async applyConnector(definition) {
-      const { version } = await runtime.store.connectors.apply(definition);
-      await runtime.services.cache.publishConnector(definition.key, version);
+      await runtime.services.cache.applyConnector(definition);
     },
     async spawnWorker(extraEnv = {}) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
