@@ -6,5 +6,5 @@ import type { JobDefinition } from './job.js';
 export const refreshJob: JobDefinition<'refresh'> = {
   name: 'refresh',
   schema: refreshPayloadSchema,
-  handle: (data, { services }) => refreshConnection(services, data),
+  handle: (data, { services, job }) => refreshConnection(services, data, job.attemptsStarted),
 };

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
+import { isSecureUrl, SECURE_URL_HINT } from './definitions/urls.js';
 import { AppError } from './errors.js';
 import { KeyRing } from './secrets/keyring.js';
 
@@ -108,10 +109,18 @@ export const configSchema = z
     /** PEM file of extra certificate authorities trusted by outgoing requests. */
     EXTRA_CA_CERTS: z.string().refine(existsSync, 'file not found').optional(),
     /** Receives connection events by HTTP POST, when set. */
-    WEBHOOK_URL: url(['http:', 'https:'], 'must be an http:// or https:// URL').optional(),
+    WEBHOOK_URL: z
+      .string()
+      .refine(
+        (value) => URL.canParse(value) && isSecureUrl(new URL(value)),
+        `must be an http:// or https:// URL; ${SECURE_URL_HINT}`,
+      )
+      .optional(),
     /** Signs webhook bodies (HMAC-SHA256) when set. */
     WEBHOOK_SECRET: z.string().optional(),
-    /** Connection events kept in the outbox. @default 10000 */
+    /** How long a failing webhook delivery is retried, with exponential backoff. @default 86400 (one day) */
+    WEBHOOK_RETRY_SECONDS: positiveInteger(86_400),
+    /** Finished event jobs kept on the `connection-events` queue (completed and failed each). @default 10000 */
     EVENTS_RETENTION_COUNT: positiveInteger(10_000),
     /** Finished jobs kept per queue. @default 1000 */
     JOB_RETENTION_COUNT: positiveInteger(1000),

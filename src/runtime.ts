@@ -11,7 +11,7 @@ import { RenewalLock } from './connections/lock.js';
 import type { DomainObserver, Services } from './connections/services.js';
 import { closeTransport, configureTransport } from './http/send.js';
 import type { Logger } from './log.js';
-import { CALLS_QUEUE, CONNECTIONS_QUEUE } from './queue/names.js';
+import { CALLS_QUEUE, CONNECTIONS_QUEUE, EVENTS_QUEUE } from './queue/names.js';
 import { createRedis } from './queue/redis.js';
 import { QueueRenewalScheduler } from './queue/renewals.js';
 import { loadKeyRing } from './secrets/dev-key.js';
@@ -26,7 +26,8 @@ export interface Runtime {
   keys: KeyRing;
   /** Shared client connection: locks, cache versions, queues' commands. */
   redis: Redis;
-  queues: { connections: Queue; calls: Queue };
+  /** `events` carries connection events, published from the store's outbox (src/events/). */
+  queues: { connections: Queue; calls: Queue; events: Queue };
   services: Services;
   close(): Promise<void>;
 }
@@ -53,6 +54,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   const queues = {
     connections: new Queue(CONNECTIONS_QUEUE, queueOptions),
     calls: new Queue(CALLS_QUEUE, queueOptions),
+    events: new Queue(EVENTS_QUEUE, queueOptions),
   };
   for (const queue of Object.values(queues))
     queue.on('error', (error) => log.warn({ err: { message: error.message } }, 'queue error'));

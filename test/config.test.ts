@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       eventsRetentionCount: 10_000,
       jobRetentionCount: 1000,
       jobRetentionAgeSeconds: 86_400,
+      webhookRetrySeconds: 86_400,
     });
   });
 
@@ -162,6 +163,7 @@ describe('loadConfig', () => {
         'EXTRA_CA_CERTS',
         'WEBHOOK_URL',
         'WEBHOOK_SECRET',
+        'WEBHOOK_RETRY_SECONDS',
         'EVENTS_RETENTION_COUNT',
         'JOB_RETENTION_COUNT',
         'JOB_RETENTION_AGE_SECONDS',

@@ -3,6 +3,7 @@
  */
 import { Worker } from 'bullmq';
 import { createProcessor } from '../jobs/index.js';
+import { startEvents } from '../src/events/start.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { createRedis } from '../src/queue/redis.js';
 import type { Runtime } from '../src/runtime.js';
@@ -34,12 +35,15 @@ export function startWorker(runtime: Runtime): RunningWorker {
     worker.on('error', (error) => log.error({ err: { message: error.message }, queue: queueName }, 'worker error'));
     return worker;
   });
-  log.info({ queues: [CONNECTIONS_QUEUE, CALLS_QUEUE], concurrency }, 'worker started');
+  // Events: the outbox publisher, and the webhook sender (a worker like the others) when configured.
+  const events = startEvents(runtime);
+  if (events.webhooks) workers.push(events.webhooks);
+  log.info({ queues: workers.map((worker) => worker.name), concurrency }, 'worker started');
 
   return {
     workers,
     async close(deadlineMs = config.shutdownTimeoutMs) {
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      const graceful = Promise.all([events.publisher.close(), ...workers.map((worker) => worker.close())]);
       const timedOut = await Promise.race([
         graceful.then(() => false),
         new Promise<boolean>((resolve) => setTimeout(resolve, deadlineMs, true).unref()),

@@ -170,5 +170,8 @@ async function recordRejectedToken(services: Services, loaded: LoadedConnection,
     message: `the API answered ${status} even after the token was renewed`,
     at: new Date(),
   };
-  await patchConnection(services, loaded.connection, (current) => (current.status === 'active' ? { lastError } : null));
+  const broke = { type: 'connection.error' as const, code: lastError.code, description: lastError.message };
+  await patchConnection(services, loaded.connection, (current) =>
+    current.status === 'active' ? { lastError, events: [broke] } : null,
+  );
 }

@@ -5,6 +5,7 @@
 import { secretFieldKeys, validateFieldValues } from '../definitions/fields.js';
 import { renderText, type TemplateContext } from '../definitions/templates.js';
 import { AppError, isAppError } from '../errors.js';
+import { connectEvents } from '../events/event.js';
 import { requestToken } from '../oauth/client.js';
 import type { ConnectPayload, ConnectResult } from '../queue/schemas.js';
 import type { LastTest } from '../store/port.js';
@@ -65,26 +66,29 @@ export async function connect(
     );
   }
   const { fields, secrets } = sealSecrets(services.keys, values, secretFieldKeys(definition));
-  const { connection, created } = await services.store.connections.upsert({
-    connector: definition.key,
-    owner: payload.owner,
-    uniqueId,
-    name: payload.name ?? renderText(connector.resolved.connectionName, context).trim(),
-    status: 'active',
-    fields,
-    secrets,
-    accessToken: null,
-    refreshToken: null,
-    tokenType: null,
-    scopes: [],
-    tokenMeta: {},
-    expiresAt: null,
-    renewAt: null,
-    ...tokenPatch(services.keys, tokens, connector.resolved, issuedAt),
-    testValues,
-    lastTest,
-    lastError: null,
-  });
+  const { connection, created } = await services.store.connections.upsert(
+    {
+      connector: definition.key,
+      owner: payload.owner,
+      uniqueId,
+      name: payload.name ?? renderText(connector.resolved.connectionName, context).trim(),
+      status: 'active',
+      fields,
+      secrets,
+      accessToken: null,
+      refreshToken: null,
+      tokenType: null,
+      scopes: [],
+      tokenMeta: {},
+      expiresAt: null,
+      renewAt: null,
+      ...tokenPatch(services.keys, tokens, connector.resolved, issuedAt),
+      testValues,
+      lastTest,
+      lastError: null,
+    },
+    connectEvents({ owner: payload.owner, connector: definition.key, status: 'active' }),
+  );
   await services.cache.publish(connection);
   await services.renewals.schedule(connection);
   await progress('saved');

@@ -1,5 +1,6 @@
 /** Loading and writing connections the way every use case needs it: owner-checked, version-safe, published. */
 import { AppError, notFound } from '../errors.js';
+import { connectionEvent, type EventDetails } from '../events/event.js';
 import type { Connection, ConnectionPatch } from '../store/port.js';
 import type { LoadedConnection } from './cache.js';
 import type { Services } from './services.js';
@@ -27,6 +28,9 @@ export function assertUsable(connection: Connection, allowError = false): void {
   throw new AppError('permanent', `connection_${status}`, `connection ${connection.id} is ${status}: ${fix}`);
 }
 
+/** A patch, and the events announcing it: stored by the same write, published later (see src/events/). */
+export type ConnectionChange = ConnectionPatch & { events?: EventDetails[] };
+
 /**
  * Applies a patch computed from the current state, retrying on version conflicts (another worker wrote in between).
  * `decide` may return null to write nothing (for example when the connection was revoked meanwhile).
@@ -35,13 +39,21 @@ export function assertUsable(connection: Connection, allowError = false): void {
 export async function patchConnection(
   services: Services,
   start: Connection,
-  decide: (current: Connection) => ConnectionPatch | null,
+  decide: (current: Connection) => ConnectionChange | null,
 ): Promise<Connection> {
   let current: Connection | null = start;
   for (let attempt = 0; attempt < 10 && current; attempt++) {
-    const patch = decide(current);
-    if (patch === null) return current;
-    const updated = await services.store.connections.update(current.id, current.version, patch);
+    const change = decide(current);
+    if (change === null) return current;
+    const { events = [], ...patch } = change;
+    const from = current;
+    const status = { status: patch.status ?? from.status, previousStatus: from.status };
+    const updated = await services.store.connections.update(
+      from.id,
+      from.version,
+      patch,
+      events.map((details) => connectionEvent(from, status, details)),
+    );
     if (updated) {
       await services.cache.publish(updated);
       return updated;

@@ -4,7 +4,12 @@ import { loadOwned } from './load.js';
 import { renewToken } from './renew.js';
 import type { Services } from './services.js';
 
-export async function refreshConnection(services: Services, payload: RefreshPayload): Promise<RefreshResult> {
+/** @param attempt The job's attempt, for the `connection.renewal_failed` event. */
+export async function refreshConnection(
+  services: Services,
+  payload: RefreshPayload,
+  attempt?: number,
+): Promise<RefreshResult> {
   const { connection } = await loadOwned(services, payload.owner, payload.connectionId);
   // A forced refresh is the "by hand" renewal that may revive a connection in status error.
   const force = payload.force ?? false;
@@ -12,7 +17,7 @@ export async function refreshConnection(services: Services, payload: RefreshPayl
     // A scheduled renewal that outlived its connection's active life: nothing to do, and nothing to complain about.
     return { connectionId: connection.id, expiresAt: connection.expiresAt?.toISOString() ?? null, renewed: false };
   }
-  const outcome = await renewToken(services, connection, { force, allowError: force });
+  const outcome = await renewToken(services, connection, { force, allowError: force, attempt });
   return {
     connectionId: connection.id,
     expiresAt: outcome.connection.expiresAt?.toISOString() ?? null,

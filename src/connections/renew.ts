@@ -28,6 +28,8 @@ export interface RenewOptions {
    * has not actually expired, use it instead of asking a failing provider again. @default false
    */
   respectCooldown?: boolean;
+  /** The attempt of the job asking, reported by a `connection.renewal_failed` event. */
+  attempt?: number;
   signal?: AbortSignal;
 }
 
@@ -100,7 +102,7 @@ export async function renewToken(
       const locked = await read(services, start.id);
       assertUsable(locked, options.allowError);
       if (!needsRenewal(locked)) return { connection: locked, renewed: false };
-      return { connection: await renewLocked(services, locked), renewed: true };
+      return { connection: await renewLocked(services, locked, options.attempt), renewed: true };
     } finally {
       await services.lock.release(current.id, lockToken);
     }
@@ -108,7 +110,7 @@ export async function renewToken(
 }
 
 /** Asks the provider for a new token; the caller holds the lock. Records failures on the connection. */
-async function renewLocked(services: Services, connection: Connection): Promise<Connection> {
+async function renewLocked(services: Services, connection: Connection, attempt?: number): Promise<Connection> {
   const connector = await services.cache.connector(connection.connector);
   const issuedAt = new Date();
   let tokens: TokenSet;
@@ -116,13 +118,14 @@ async function renewLocked(services: Services, connection: Connection): Promise<
     tokens = await fetchToken(services, connector, connection);
     services.observer.tokenRequested?.(connection.connector, 'ok');
   } catch (error) {
-    await recordRenewalFailure(services, connection, error);
+    await recordRenewalFailure(services, connection, error, attempt);
     throw error;
   }
   const patch = {
     ...tokenPatch(services.keys, tokens, connector.resolved, issuedAt, connection.refreshToken),
     status: 'active' as const,
     lastError: null,
+    events: [{ type: 'connection.renewed' as const }],
   };
   // A revoke that started meanwhile wins: the new token is dropped, never resurrecting the connection.
   const updated = await patchConnection(services, connection, (current) =>
@@ -160,14 +163,22 @@ async function fetchToken(services: Services, connector: LoadedConnector, connec
  * records the error: the job retries with backoff, and the scheduler's sweep holds off for the cooldown after
  * `lastError.at`, so a broken provider is not asked thousands of times a day.
  */
-async function recordRenewalFailure(services: Services, connection: Connection, error: unknown): Promise<void> {
+async function recordRenewalFailure(
+  services: Services,
+  connection: Connection,
+  error: unknown,
+  attempt?: number,
+): Promise<void> {
   const appError = isAppError(error) ? error : new AppError('transient', 'unexpected', 'unexpected renewal failure');
   services.observer.tokenRequested?.(connection.connector, appError.kind === 'transient' ? 'transient' : 'permanent');
   const lastError = { code: appError.code, message: appError.message, at: new Date() };
   const permanent = appError.kind !== 'transient';
+  const failure = { code: appError.code, description: appError.message };
   const updated = await patchConnection(services, connection, (current) => {
     if (current.status === 'revoking' || current.status === 'revoked') return null;
-    return permanent ? { status: 'error', lastError, renewAt: null } : { lastError };
+    return permanent
+      ? { status: 'error', lastError, renewAt: null, events: [{ type: 'connection.error', ...failure }] }
+      : { lastError, events: [{ type: 'connection.renewal_failed', attempt, ...failure }] };
   });
   services.observer.renewed?.(updated, 'failed');
 }

@@ -26,10 +26,20 @@ export async function revokeConnection(services: Services, payload: RevokePayloa
     current.status === 'revoking' || current.status === 'revoked' ? null : { status: 'revoking', renewAt: null },
   );
   const outcome = await revokeAtProvider(services, revoking, connector);
+  // The event names the status the connection had before the revoke began, not the passing `revoking`.
+  const revoked = { type: 'connection.revoked' as const, previousStatus: loaded.status, ...outcome };
   await patchConnection(services, revoking, (current) =>
     current.status === 'revoked'
       ? null
-      : { status: 'revoked', accessToken: null, refreshToken: null, secrets: {}, expiresAt: null, renewAt: null },
+      : {
+          status: 'revoked',
+          accessToken: null,
+          refreshToken: null,
+          secrets: {},
+          expiresAt: null,
+          renewAt: null,
+          events: [revoked],
+        },
   );
   return { connectionId: loaded.id, status: 'revoked', ...outcome };
 }

@@ -55,13 +55,19 @@ async function record(services: Services, connection: Connection, outcome: Outco
   const lastTest = { ...outcome, at };
   await patchConnection(services, connection, (current) => {
     if (current.status === 'revoking' || current.status === 'revoked') return null;
-    return outcome.ok
-      ? { lastTest, status: 'active', lastError: current.status === 'error' ? null : current.lastError }
-      : {
-          lastTest,
-          status: 'error',
-          renewAt: null,
-          lastError: { code: 'test_failed', message: outcome.error ?? 'test failed', at },
-        };
+    if (outcome.ok) {
+      const lastError = current.status === 'error' ? null : current.lastError;
+      return { lastTest, status: 'active', lastError, events: [{ type: 'connection.tested', ok: true }] };
+    }
+    const lastError = { code: 'test_failed', message: outcome.error ?? 'test failed', at };
+    const broke = { type: 'connection.error' as const, code: lastError.code, description: lastError.message };
+    return {
+      lastTest,
+      status: 'error',
+      renewAt: null,
+      lastError,
+      // Only a connection that just broke is announced as an error; a broken one failing again is only tested.
+      events: [{ type: 'connection.tested', ok: false }, ...(current.status === 'error' ? [] : [broke])],
+    };
   });
 }

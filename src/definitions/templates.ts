@@ -278,13 +278,13 @@ function renderUrlValue(piece: UrlPiece & { variable: TemplateVariable }, value:
 export function renderUrl(template: string, ctx: TemplateContext): string {
   let out = '';
   let path = '';
-  let hostFromValue = false;
+  let hostVariable: string | undefined;
   for (const piece of planUrl(template)) {
     const rendered =
       'variable' in piece ? renderUrlValue(piece, stringify(variableValue(piece.variable, ctx))) : piece.text;
     out += rendered;
     if (piece.slot === 'path') path += rendered;
-    if (piece.slot === 'host' && 'variable' in piece) hostFromValue = true;
+    if (piece.slot === 'host' && 'variable' in piece) hostVariable = piece.variable.name;
   }
   let url: URL;
   try {
@@ -299,8 +299,8 @@ export function renderUrl(template: string, ctx: TemplateContext): string {
     throw unsafeUrl('path segments . and .. are not allowed');
   }
   // A numeric last label turns the host into an IPv4 address: a field must not redirect to an address.
-  if (hostFromValue && IPV4_LIKE.test(url.hostname.split('.').at(-1) ?? '')) {
-    throw unsafeUrl('a field value cannot turn the host into an IP address');
+  if (hostVariable !== undefined && IPV4_LIKE.test(url.hostname.split('.').at(-1) ?? '')) {
+    throw unsafeUrl(`{{${hostVariable}}} cannot turn the host into an IP address; give a host name`);
   }
   return url.href;
 }

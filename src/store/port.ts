@@ -5,6 +5,7 @@
  * Sealed values (`secrets`, `accessToken`, `refreshToken`) are opaque strings here: the store never sees clear text.
  */
 import type { ConnectorDefinition, FieldValue } from '../definitions/schema.js';
+import type { ConnectionEvent } from '../events/event.js';
 
 export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'revoking', 'revoked'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
@@ -81,6 +82,21 @@ export interface DueConnection {
   lastErrorAt?: Date;
 }
 
+/** What an upsert found, for the events it writes (see `ConnectionStore.upsert`). */
+export interface UpsertOutcome {
+  created: boolean;
+  /** The connection's id: the existing one, or the one the insert gives it. */
+  id: string;
+  /** The stored status before the upsert; null when it inserted. */
+  previousStatus: ConnectionStatus | null;
+}
+
+/** A connection's events not yet published, in the order they were written. */
+export interface PendingEvents {
+  connectionId: string;
+  events: ConnectionEvent[];
+}
+
 export interface Page<T> {
   items: T[];
   /** Pass back as `after` to read the next page; null on the last page. */
@@ -100,13 +116,24 @@ export interface ConnectionStore {
    * Insert, or update in place the connection with the same (connector, owner, uniqueId), atomically: two
    * concurrent calls for the same account end with one connection. On update, `createdAt` and `id` are kept and the
    * version is incremented.
+   * @param events Called with what the upsert finds; the events it returns are added to the connection's outbox in
+   * the same atomic write (see `OutboxStore`).
    */
-  upsert(input: ConnectionInput): Promise<{ connection: Connection; created: boolean }>;
+  upsert(
+    input: ConnectionInput,
+    events?: (outcome: UpsertOutcome) => ConnectionEvent[],
+  ): Promise<{ connection: Connection; created: boolean }>;
   /**
    * Apply `patch` if the stored version is still `expectedVersion`. Returns the new connection, or null when the
    * version moved on (the caller re-reads and decides) or the connection is gone.
+   * @param events Added to the connection's outbox in the same atomic write, only when the patch applies.
    */
-  update(id: string, expectedVersion: number, patch: ConnectionPatch): Promise<Connection | null>;
+  update(
+    id: string,
+    expectedVersion: number,
+    patch: ConnectionPatch,
+    events?: readonly ConnectionEvent[],
+  ): Promise<Connection | null>;
   list(
     filter: { owner?: string; connector?: string; status?: ConnectionStatus },
     page?: { after?: string; limit?: number },
@@ -120,9 +147,24 @@ export interface ConnectionStore {
   countByStatus(): Promise<Record<ConnectionStatus, number>>;
 }
 
+/**
+ * The transactional outbox of connection events. Events live on their connection's row or document, written by the
+ * same statement as the change they announce, so a change is never stored without its events nor the other way
+ * round. A publisher claims connections with pending events, publishes them, then releases the claim, removing
+ * exactly the events it published. Claims are leases: several publishers never hold the same connection at once,
+ * and a publisher that died holding one is replaced when the lease ends.
+ */
+export interface OutboxStore {
+  /** Claims up to `limit` connections with pending events, unclaimed or whose lease ended, for `leaseMs`. */
+  claim(limit: number, leaseMs: number): Promise<PendingEvents[]>;
+  /** Removes the events `publishedEventIds` from these connections' outboxes and ends their claims. */
+  release(connectionIds: readonly string[], publishedEventIds: readonly string[]): Promise<void>;
+}
+
 export interface Store {
   connectors: ConnectorStore;
   connections: ConnectionStore;
+  outbox: OutboxStore;
   /** Creates tables/collections and indexes if missing; idempotent. */
   migrate(): Promise<void>;
   /** Resolves when the database answers. */

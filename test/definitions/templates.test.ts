@@ -110,7 +110,7 @@ describe('renderUrl', () => {
 
   it('when a field value would turn the host into an IP address, it refuses', () => {
     expect(urlError('https://{{domain}}/', ctx({ domain: '169.254.169.254' }))).toBe(
-      'unsafe_url: a field value cannot turn the host into an IP address',
+      'unsafe_url: {{domain}} cannot turn the host into an IP address; give a host name',
     );
   });
 

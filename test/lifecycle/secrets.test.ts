@@ -53,8 +53,17 @@ beforeAll(async () => {
       token: { url: `${h.provider.url}/oauth/token`, clientAuth: 'private_key_jwt' },
     }),
   );
-  h.provider.registerClient({ clientId: 'one', clientSecret: firstSecret, issueRefreshToken: true, account: { account_id: 'one', name: 'One', email: 'one@example.com' } });
-  h.provider.registerClient({ clientId: 'two', clientSecret: producerSecret, account: { account_id: 'two', name: 'Two', email: 'two@example.com' } });
+  h.provider.registerClient({
+    clientId: 'one',
+    clientSecret: firstSecret,
+    issueRefreshToken: true,
+    account: { account_id: 'one', name: 'One', email: 'one@example.com' },
+  });
+  h.provider.registerClient({
+    clientId: 'two',
+    clientSecret: producerSecret,
+    account: { account_id: 'two', name: 'Two', email: 'two@example.com' },
+  });
   h.provider.registerClient({
     clientId: 'jwt',
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -66,7 +75,11 @@ afterAll(() => h?.close());
 describe('secrets', () => {
   it('a plaintext secret from another producer is sealed in the job data on pickup', async () => {
     const queue = new Queue(CONNECTIONS_QUEUE, { connection: { url: REDIS_URL }, prefix: h.config.queuePrefix });
-    const job = await queue.add('connect', { owner: 'ws', connector: 'acme', fields: { client_id: 'two', client_secret: producerSecret } });
+    const job = await queue.add('connect', {
+      owner: 'ws',
+      connector: 'acme',
+      fields: { client_id: 'two', client_secret: producerSecret },
+    });
     const result = await h.client.result('connect', job.id as string);
     expect(result.created).toBe(true);
     const stored = await queue.getJob(job.id as string);
@@ -75,18 +88,28 @@ describe('secrets', () => {
   });
 
   it('private_key_jwt connects end to end through the connect job', async () => {
-    const result = await h.client.connect({ owner: 'ws', connector: 'acme-jwt', fields: { client_id: 'jwt', private_key: privateKeyPem } });
+    const result = await h.client.connect({
+      owner: 'ws',
+      connector: 'acme-jwt',
+      fields: { client_id: 'jwt', private_key: privateKeyPem },
+    });
     expect(result).toMatchObject({ created: true, uniqueId: 'jwt' });
   });
 
   it('after a full run, no secret or token is in Redis, the logs, or in clear in the store', async () => {
-    const { connectionId } = await h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: 'one', client_secret: firstSecret } });
+    const { connectionId } = await h.client.connect({
+      owner: 'ws',
+      connector: 'acme',
+      fields: { client_id: 'one', client_secret: firstSecret },
+    });
     await h.client.test({ owner: 'ws', connectionId });
     await h.client.refresh({ owner: 'ws', connectionId, force: true });
     await h.client.call({ owner: 'ws', connectionId, url: 'echo', headers: { 'X-Echo': 'yes' } });
     h.provider.revokeAllTokensOf('one');
     await h.client.call({ owner: 'ws', connectionId, url: 'echo' });
-    await expect(h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: 'one', client_secret: wrongSecret } })).rejects.toThrow();
+    await expect(
+      h.client.connect({ owner: 'ws', connector: 'acme', fields: { client_id: 'one', client_secret: wrongSecret } }),
+    ).rejects.toThrow();
     await h.client.revoke({ owner: 'ws', connectionId });
 
     const tokens = h.provider.issuedTokens();

@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConnectionEventType, connectionEvent } from '../../src/events/event.js';
 import { createMongoStore, createPostgresStore } from '../../src/store/index.js';
-import type { Connection, Store } from '../../src/store/port.js';
+import type { Connection, Store, UpsertOutcome } from '../../src/store/port.js';
 import { connectionInput, connectorDefinition, POSTGRES_URL, throwawaySchema } from './fixtures.js';
 
 interface Target {
@@ -313,6 +314,116 @@ function storeContract(name: string, target: () => Target) {
         await connections().upsert(connectionInput({ owner, uniqueId: '3', status: 'pending' }));
         const after = await connections().countByStatus();
         expect(after).toEqual({ ...before, revoking: before.revoking + 2, pending: before.pending + 1 });
+      });
+    });
+
+    describe('outbox', () => {
+      const event = (connection: Connection, type: ConnectionEventType = 'connection.renewed') =>
+        connectionEvent(connection, { status: connection.status, previousStatus: connection.status }, { type });
+      /** Claims every pending connection and releases it with all its events: what one publisher round does. */
+      const drain = async (target = store) => {
+        const claimed = await target.outbox.claim(1000, 60_000);
+        await target.outbox.release(
+          claimed.map((pending) => pending.connectionId),
+          claimed.flatMap((pending) => pending.events.map((item) => item.id)),
+        );
+        return new Map(claimed.map((pending) => [pending.connectionId, pending.events]));
+      };
+
+      it('when an update carries events, they are pending in order; a claim and a release leave the version alone', async () => {
+        await drain();
+        const { connection } = await connections().upsert(connectionInput());
+        const events = [event(connection, 'connection.renewal_failed'), event(connection, 'connection.error')];
+        const updated = await connections().update(connection.id, 1, { status: 'error' }, events);
+        expect(updated?.version).toBe(2);
+        expect(await connections().update(connection.id, 1, { name: 'lost' }, [event(connection)])).toBeNull();
+
+        const pending = await drain();
+        expect([...pending.keys()]).toEqual([connection.id]);
+        expect(pending.get(connection.id)).toEqual(events);
+        expect(await connections().get(connection.id)).toEqual(updated);
+        expect((await drain()).size).toBe(0);
+      });
+
+      it('when an upsert inserts, its event says created; when it updates, updated with the previous status', async () => {
+        await drain();
+        const input = connectionInput({ status: 'error' });
+        const outcomes: UpsertOutcome[] = [];
+        const eventsFor = (outcome: UpsertOutcome) => {
+          outcomes.push(outcome);
+          return [
+            connectionEvent(
+              { id: outcome.id, owner: input.owner, connector: input.connector },
+              { status: 'active', previousStatus: outcome.previousStatus },
+              { type: outcome.created ? 'connection.created' : 'connection.updated' },
+            ),
+          ];
+        };
+        const first = await connections().upsert(input, eventsFor);
+        const second = await connections().upsert({ ...input, status: 'active' }, eventsFor);
+        expect(outcomes).toEqual([
+          { created: true, id: first.connection.id, previousStatus: null },
+          { created: false, id: first.connection.id, previousStatus: 'error' },
+        ]);
+        expect(second.connection.version).toBe(2);
+        const pending = (await drain()).get(first.connection.id) ?? [];
+        expect(pending.map((item) => [item.type, item.connectionId, item.previousStatus])).toEqual([
+          ['connection.created', first.connection.id, null],
+          ['connection.updated', first.connection.id, 'error'],
+        ]);
+      });
+
+      it('when 20 upserts of one account race, the outbox holds one event per stored write: 1 created, 19 updated', async () => {
+        await drain();
+        const input = connectionInput();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            connections().upsert(input, (outcome) => [
+              connectionEvent(
+                { id: outcome.id, owner: input.owner, connector: input.connector },
+                { status: 'active', previousStatus: outcome.previousStatus },
+                { type: outcome.created ? 'connection.created' : 'connection.updated' },
+              ),
+            ]),
+          ),
+        );
+        const id = results[0]?.connection.id ?? '';
+        const pending = (await drain()).get(id) ?? [];
+        expect(pending.map((item) => item.type).sort()).toEqual([
+          'connection.created',
+          ...Array.from({ length: 19 }, () => 'connection.updated'),
+        ]);
+        expect(pending[0]?.type).toBe('connection.created');
+        expect(new Set(pending.map((item) => item.id)).size).toBe(20);
+      });
+
+      it('when two publishers claim at once, each connection goes to one of them; a lapsed lease frees it', async () => {
+        await drain();
+        const made = await Promise.all(
+          Array.from({ length: 30 }, (_, index) => connections().upsert(connectionInput({ uniqueId: `o-${index}` }))),
+        );
+        for (const { connection } of made) await connections().update(connection.id, 1, {}, [event(connection)]);
+
+        const [a, b] = await Promise.all([store.outbox.claim(20, 300), other.outbox.claim(20, 300)]);
+        const claimedIds = [...(a ?? []), ...(b ?? [])].map((pending) => pending.connectionId);
+        expect(claimedIds).toHaveLength(30);
+        expect(new Set(claimedIds).size).toBe(30);
+        expect(await store.outbox.claim(100, 300)).toEqual([]);
+
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect((await drain(other)).size).toBe(30);
+      });
+
+      it('when events are added after the claim, the release keeps them for the next round', async () => {
+        await drain();
+        const { connection } = await connections().upsert(connectionInput());
+        const before = event(connection);
+        await connections().update(connection.id, 1, {}, [before]);
+        const [claimed] = await store.outbox.claim(10, 60_000);
+        const after = event(connection, 'connection.tested');
+        await connections().update(connection.id, 2, {}, [after]);
+        await store.outbox.release([connection.id], claimed?.events.map((item) => item.id) ?? []);
+        expect((await drain()).get(connection.id)).toEqual([after]);
       });
     });
 

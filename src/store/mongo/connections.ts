@@ -1,9 +1,12 @@
 /**
- * ConnectionStore on MongoDB. The upsert is one `findOneAndUpdate` on the unique (connector, owner, uniqueId)
- * index; two racing inserts make one of them fail with a duplicate key, and its retry then updates the winner's
- * document. `update` is a compare-and-set on `version`.
+ * ConnectionStore on MongoDB, without multi-document transactions. The upsert reads the account's document, then
+ * writes with a compare-and-set on its `version` (or inserts it; the unique (connector, owner, uniqueId) index makes
+ * one of two racing inserts fail with a duplicate key); a writer that lost a race reads again. Knowing the previous
+ * state before writing is what lets the events of the upsert go into the same single-document write. `update` is a
+ * compare-and-set on `version` too; events are pushed to the document's `outbox` by the same update.
  */
 import { Types } from 'mongoose';
+import type { ConnectionEvent } from '../../events/event.js';
 import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
 import {
   CONNECTION_STATUSES,
@@ -15,8 +18,8 @@ import {
 import { isDuplicateKey } from './errors.js';
 import type { ConnectionDoc, Models } from './models.js';
 
-/** Insert races lose at most once per competitor; a few attempts are plenty. */
-const UPSERT_ATTEMPTS = 5;
+/** A writer loses at most one race per competitor; enough for dozens of connects of one account at once. */
+const UPSERT_ATTEMPTS = 100;
 
 // Hex form only: ObjectId.isValid would also accept any 12-character string.
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
@@ -41,6 +44,11 @@ function toSet(patch: ConnectionPatch): Record<string, unknown> {
     else set[key] = value;
   }
   return set;
+}
+
+/** The update operators that add `events` to the outbox; none when there are no events. */
+function pushEvents(events: readonly ConnectionEvent[]) {
+  return events.length === 0 ? {} : { $push: { outbox: { $each: [...events] } } };
 }
 
 function toConnection(doc: ConnectionDoc): Connection {
@@ -77,37 +85,65 @@ export function mongoConnections({ Connections }: Models): ConnectionStore {
       return doc ? toConnection(doc) : null;
     },
 
-    async upsert(input) {
+    async upsert(input, eventsFor = () => []) {
       const { connector, owner, uniqueId, ...rest } = input;
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = 1; attempt <= UPSERT_ATTEMPTS; attempt++) {
         const now = new Date();
-        try {
-          const result = await Connections.findOneAndUpdate(
-            { connector, owner, uniqueId },
-            { $set: { ...toSet(rest), updatedAt: now }, $setOnInsert: { createdAt: now }, $inc: { version: 1 } },
+        const previous = await Connections.findOne({ connector, owner, uniqueId }, { status: 1, version: 1 }).lean<
+          Pick<ConnectionDoc, '_id' | 'status' | 'version'>
+        >();
+        const id = previous?._id ?? new Types.ObjectId();
+        const events = eventsFor({
+          created: !previous,
+          id: id.toHexString(),
+          previousStatus: previous?.status ?? null,
+        });
+        if (previous) {
+          const doc = await Connections.findOneAndUpdate(
+            { _id: id, version: previous.version },
             {
-              upsert: true,
-              setDefaultsOnInsert: false,
-              returnDocument: 'after',
-              includeResultMetadata: true,
-              lean: true,
+              $set: { ...toSet(rest), updatedAt: now, ...(events.length > 0 && { outboxPending: true }) },
+              $inc: { version: 1 },
+              ...pushEvents(events),
             },
+            { returnDocument: 'after', lean: true },
           );
-          const doc = result.value as ConnectionDoc | null;
-          if (!doc) throw new Error('upsert returned no document');
-          return { connection: toConnection(doc), created: result.lastErrorObject?.updatedExisting !== true };
+          if (doc) return { connection: toConnection(doc as ConnectionDoc), created: false };
+          continue;
+        }
+        try {
+          const [doc] = await Connections.insertMany(
+            [
+              {
+                _id: id,
+                connector,
+                owner,
+                uniqueId,
+                ...toSet(rest),
+                createdAt: now,
+                updatedAt: now,
+                version: 1,
+                outbox: events,
+                ...(events.length > 0 && { outboxPending: true }),
+              },
+            ],
+            { lean: true },
+          );
+          if (!doc) throw new Error('upsert inserted no document');
+          return { connection: toConnection(doc as unknown as ConnectionDoc), created: true };
         } catch (error) {
-          if (!isDuplicateKey(error) || attempt >= UPSERT_ATTEMPTS) throw error;
+          if (!isDuplicateKey(error)) throw error;
         }
       }
+      throw new Error(`upsert of an account kept losing races after ${UPSERT_ATTEMPTS} attempts`);
     },
 
-    async update(id, expectedVersion, patch) {
+    async update(id, expectedVersion, patch, events = []) {
       if (!isConnectionId(id)) return null;
-      const set = { ...toSet(patch), updatedAt: new Date() };
+      const set = { ...toSet(patch), updatedAt: new Date(), ...(events.length > 0 && { outboxPending: true }) };
       const doc = await Connections.findOneAndUpdate(
         { _id: id, version: expectedVersion },
-        { $set: set, $inc: { version: 1 } },
+        { $set: set, $inc: { version: 1 }, ...pushEvents(events) },
         { returnDocument: 'after', lean: true },
       );
       return doc ? toConnection(doc as ConnectionDoc) : null;

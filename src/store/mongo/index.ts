@@ -5,6 +5,7 @@ import { mongoConnections } from './connections.js';
 import { mongoConnectors } from './connectors.js';
 import { storeUnavailable, toStoreError } from './errors.js';
 import { defineModels } from './models.js';
+import { mongoOutbox } from './outbox.js';
 
 export interface MongoOptions {
   /** `mongodb://` or `mongodb+srv://` connection string. */
@@ -70,6 +71,7 @@ export function createMongoStore(options: MongoOptions): Store {
   return {
     connectors: guarded(mongoConnectors(models), run),
     connections: guarded(mongoConnections(models), run),
+    outbox: guarded(mongoOutbox(models), run),
     migrate: () =>
       run(async () => {
         // createIndexes is a no-op for an index that exists with the same spec, so concurrent runs are harmless.

@@ -3,6 +3,7 @@
  * provider's token response) are kept as JSON text, because MongoDB restricts field names with `.` or a leading `$`.
  */
 import { type Connection as MongooseConnection, Schema, type Types } from 'mongoose';
+import type { ConnectionEvent } from '../../events/event.js';
 import type { ConnectionStatus, LastError, LastTest } from '../port.js';
 
 export interface ConnectionDoc {
@@ -29,6 +30,12 @@ export interface ConnectionDoc {
   createdAt: Date;
   updatedAt: Date;
   version: number;
+  /** Events not yet published (the outbox); absent or empty when none. */
+  outbox?: ConnectionEvent[];
+  /** Set while the outbox holds events, so that the outbox index holds only these documents. */
+  outboxPending?: boolean;
+  /** End of a publisher's claim on the outbox. */
+  outboxClaimedUntil?: Date | null;
 }
 
 export interface ConnectorDoc {
@@ -71,6 +78,9 @@ const connectionSchema = new Schema<ConnectionDoc>(
     createdAt: Date,
     updatedAt: Date,
     version: Number,
+    outbox: [Schema.Types.Mixed],
+    outboxPending: Boolean,
+    outboxClaimedUntil: Date,
   },
   { ...schemaOptions, collection: 'connections' },
 );
@@ -82,6 +92,11 @@ connectionSchema.index(
   { name: 'connections_due', partialFilterExpression: { status: 'active' } },
 );
 connectionSchema.index({ owner: 1, _id: 1 }, { name: 'connections_owner' });
+// Publishers look only at documents with pending events.
+connectionSchema.index(
+  { outboxClaimedUntil: 1 },
+  { name: 'connections_outbox', partialFilterExpression: { outboxPending: true } },
+);
 
 const connectorSchema = new Schema<ConnectorDoc>(
   {

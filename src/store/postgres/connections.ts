@@ -1,16 +1,26 @@
 /**
  * ConnectionStore on PostgreSQL. Concurrency rests on the database: the upsert is one `INSERT … ON CONFLICT`
- * statement on the account's unique key, and `update` is a compare-and-set on `version`.
+ * statement on the account's unique key, and `update` is a compare-and-set on `version`. Events are appended to
+ * `pending_events` by the very statement that writes the change they announce.
  */
 
+import { randomUUID } from 'node:crypto';
+import type { ConnectionEvent } from '../../events/event.js';
 import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
 import { CONNECTION_STATUSES, type ConnectionStatus, type ConnectionStore, type DueConnection } from '../port.js';
-import type { Db } from './db.js';
+import { type Db, ROLLBACK } from './db.js';
 import { type ConnectionRow, isConnectionId, PATCH_COLUMNS, patchColumn, toConnection } from './rows.js';
 
 const UPSERT_KEYS = Object.keys(PATCH_COLUMNS) as (keyof typeof PATCH_COLUMNS)[];
 // uniqueId is part of the conflict key, so an upsert never changes it.
 const UPDATED_ON_CONFLICT = UPSERT_KEYS.filter((key) => key !== 'uniqueId').map((key) => PATCH_COLUMNS[key].column);
+/** An insert of a new account raced with ours at most once: after that the row exists and is locked first. */
+const UPSERT_ATTEMPTS = 3;
+
+/** `pending_events` with `added` appended; either side may be null. */
+const appendEvents = (current: string, added: string) => `COALESCE(${current} || ${added}, ${current}, ${added})`;
+/** Events as a query parameter: null when there are none, so `pending_events` stays null when nothing is pending. */
+const eventsParam = (events: readonly ConnectionEvent[]) => (events.length === 0 ? null : JSON.stringify(events));
 
 interface DueRow {
   id: string;
@@ -34,12 +44,17 @@ export function findDueSql(connections: string, withCursor: boolean): string {
 export function postgresConnections(db: Db): ConnectionStore {
   const connections = db.table('connections');
 
-  const upsertSql = `INSERT INTO ${connections} (connector, owner, ${UPSERT_KEYS.map((key) => PATCH_COLUMNS[key].column).join(', ')})
-    VALUES (${[...UPSERT_KEYS, 'connector', 'owner'].map((_, index) => `$${index + 1}`).join(', ')})
+  // $1 id (used when inserting), $2 connector, $3 owner, then the patch columns, then the events.
+  const upsertSql = `INSERT INTO ${connections} (id, connector, owner, ${UPSERT_KEYS.map((key) => PATCH_COLUMNS[key].column).join(', ')}, pending_events)
+    VALUES (${[...UPSERT_KEYS, 'id', 'connector', 'owner'].map((_, index) => `$${index + 1}`).join(', ')}, $${UPSERT_KEYS.length + 4}::jsonb)
     ON CONFLICT (connector, owner, unique_id) DO UPDATE SET
       ${UPDATED_ON_CONFLICT.map((column) => `${column} = EXCLUDED.${column}`).join(', ')},
+      pending_events = ${appendEvents(`${connections}.pending_events`, 'EXCLUDED.pending_events')},
       updated_at = now(), version = ${connections}.version + 1
     RETURNING *, (xmax = 0) AS created`;
+  // Locks the account's row, if it exists, until the upsert commits: what it read is what the upsert overwrites.
+  const previousSql = `SELECT id, status FROM ${connections}
+    WHERE connector = $1 AND owner = $2 AND unique_id = $3 FOR UPDATE`;
 
   return {
     async get(id) {
@@ -48,14 +63,38 @@ export function postgresConnections(db: Db): ConnectionStore {
       return row ? toConnection(row) : null;
     },
 
-    async upsert(input) {
-      const params = [input.connector, input.owner, ...UPSERT_KEYS.map((key) => PATCH_COLUMNS[key].encode(input[key]))];
-      const [row] = await db.query<ConnectionRow & { created: boolean }>(upsertSql, params);
-      if (!row) throw new Error('upsert returned no row');
-      return { connection: toConnection(row), created: row.created };
+    /**
+     * The events depend on what the upsert finds, so the row is read (and locked) first, in the same transaction.
+     * When there was no row and a concurrent insert won the race, the events were made for an insert: roll back and
+     * run again, now finding the row.
+     */
+    async upsert(input, eventsFor = () => []) {
+      for (let attempt = 1; attempt <= UPSERT_ATTEMPTS; attempt++) {
+        const row = await db.transaction(async (query) => {
+          const [previous] = await query<{ id: string; status: ConnectionStatus }>(previousSql, [
+            input.connector,
+            input.owner,
+            input.uniqueId,
+          ]);
+          const id = previous?.id ?? randomUUID();
+          const events = eventsFor({ created: !previous, id, previousStatus: previous?.status ?? null });
+          const params = [
+            id,
+            input.connector,
+            input.owner,
+            ...UPSERT_KEYS.map((key) => PATCH_COLUMNS[key].encode(input[key])),
+            eventsParam(events),
+          ];
+          const [written] = await query<ConnectionRow & { created: boolean }>(upsertSql, params);
+          if (!written) throw new Error('upsert returned no row');
+          return written.created === !previous ? written : ROLLBACK;
+        });
+        if (row !== ROLLBACK) return { connection: toConnection(row), created: row.created };
+      }
+      throw new Error(`upsert of an account kept racing with inserts after ${UPSERT_ATTEMPTS} attempts`);
     },
 
-    async update(id, expectedVersion, patch) {
+    async update(id, expectedVersion, patch, events = []) {
       if (!isConnectionId(id)) return null;
       const params: unknown[] = [id, expectedVersion];
       const sets: string[] = [];
@@ -64,6 +103,10 @@ export function postgresConnections(db: Db): ConnectionStore {
         if (spec === undefined || value === undefined) continue;
         params.push(spec.encode(value));
         sets.push(`${spec.column} = $${params.length}`);
+      }
+      if (events.length > 0) {
+        params.push(eventsParam(events));
+        sets.push(`pending_events = ${appendEvents('pending_events', `$${params.length}::jsonb`)}`);
       }
       sets.push('updated_at = now()', 'version = version + 1');
       const [row] = await db.query<ConnectionRow>(

@@ -25,7 +25,17 @@ export interface Db {
   /** Quoted, schema-qualified name of a table (or other relation) of the store. */
   table(name: string): string;
   query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
+  /**
+   * Runs `work` in a transaction on one pooled client: committed when it resolves, rolled back when it throws or
+   * returns `ROLLBACK` (the caller then decides what to do).
+   */
+  transaction<T>(work: (query: Query) => Promise<T | typeof ROLLBACK>): Promise<T | typeof ROLLBACK>;
 }
+
+export type Query = <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<R[]>;
+
+/** Returned by a transaction's work to roll it back without an error. */
+export const ROLLBACK = Symbol('rollback');
 
 // Unquoted-identifier rules, so the name reads the same in psql as in the options.
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -59,6 +69,28 @@ export function openDb(options: PostgresOptions): Db {
         return (await pool.query<R>(sql, params)).rows;
       } catch (error) {
         throw toStoreError(error);
+      }
+    },
+    async transaction(work) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw toStoreError(error);
+      }
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(async (sql, params = []) => (await client.query(sql, params)).rows);
+        await client.query(result === ROLLBACK ? 'ROLLBACK' : 'COMMIT');
+        return result;
+      } catch (error) {
+        broken = error instanceof Error ? error : undefined;
+        await client.query('ROLLBACK').catch(() => {});
+        throw toStoreError(error);
+      } finally {
+        // A client whose connection failed must not go back to the pool.
+        client.release(broken);
       }
     },
   };

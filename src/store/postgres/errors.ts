@@ -41,8 +41,25 @@ export function isTransientPgError(error: unknown): boolean {
   return CONNECTION_MESSAGES.some((text) => error.message.includes(text));
 }
 
-/** Maps a connection failure to `store_unavailable`; returns any other error unchanged. */
+/**
+ * SQLSTATEs of text PostgreSQL cannot store: U+0000 in `text` or `jsonb`, which any JSON input can carry. The input
+ * must change; retrying cannot help.
+ */
+const UNSTORABLE_TEXT_SQLSTATES = new Set(['22P05', '22021']);
+
+/**
+ * Maps a connection failure to `store_unavailable` and unstorable text to `unstorable_text` (invalid input); returns
+ * any other error unchanged.
+ */
 export function toStoreError(error: unknown): unknown {
+  if (error instanceof Error && UNSTORABLE_TEXT_SQLSTATES.has(String((error as { code?: unknown }).code))) {
+    return new AppError(
+      'invalid_input',
+      'unstorable_text',
+      'a value contains the NUL character (\\u0000), which PostgreSQL cannot store; remove it',
+      { cause: error },
+    );
+  }
   if (!isTransientPgError(error)) return error;
   const code = (error as { code?: unknown }).code;
   const reason = typeof code === 'string' ? code : (error as Error).message;

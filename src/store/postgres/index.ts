@@ -4,6 +4,7 @@ import { postgresConnections } from './connections.js';
 import { postgresConnectors } from './connectors.js';
 import { openDb, type PostgresOptions } from './db.js';
 import { migrate } from './migrations.js';
+import { postgresOutbox } from './outbox.js';
 
 export type { PostgresOptions } from './db.js';
 
@@ -12,6 +13,7 @@ export function createPostgresStore(options: PostgresOptions): Store {
   return {
     connectors: postgresConnectors(db),
     connections: postgresConnections(db),
+    outbox: postgresOutbox(db),
     migrate: () => migrate(db),
     async ping() {
       await db.query('SELECT 1');

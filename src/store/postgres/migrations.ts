@@ -66,6 +66,16 @@ export const MIGRATIONS: readonly MigrationStep[] = [
     id: '004_connections_owner_index',
     sql: (table) => `CREATE INDEX IF NOT EXISTS connections_owner_idx ON ${table('connections')} (owner, id)`,
   },
+  {
+    // The outbox of connection events (store/port.ts OutboxStore): null when nothing is pending, so the partial index
+    // holds only the connections a publisher has to visit.
+    id: '005_connections_outbox',
+    sql: (table) => `ALTER TABLE ${table('connections')}
+        ADD COLUMN IF NOT EXISTS pending_events jsonb,
+        ADD COLUMN IF NOT EXISTS events_claimed_until timestamptz(3);
+      CREATE INDEX IF NOT EXISTS connections_outbox_idx ON ${table('connections')} (id)
+        WHERE pending_events IS NOT NULL`,
+  },
 ];
 
 export async function migrate(db: Db, steps: readonly MigrationStep[] = MIGRATIONS): Promise<void> {

@@ -1,0 +1,112 @@
+/**
+ * The outbox publisher: moves stored events to the `connection-events` queue. It runs in every worker process;
+ * claims (see `OutboxStore`) keep publishers off each other's connections.
+ *
+ * An event leaves the outbox only after the queue accepted it, so a crash at any point loses nothing: a crash before
+ * the release makes the claim lapse and another round publish the same events again, under the same job ids, which
+ * BullMQ ignores while the first job is still kept (consumers deduplicate on the event id beyond that).
+ */
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Logger } from '../log.js';
+import type { OutboxStore } from '../store/port.js';
+import type { ConnectionEvent } from './event.js';
+
+export interface PublisherOptions {
+  /** Finished event jobs kept on the queue (completed and failed each). */
+  retentionCount: number;
+  /** Pause between two looks at an empty outbox. @default 250 */
+  pollMs?: number;
+  /** Connections claimed per round. @default 100 */
+  batchSize?: number;
+  /** How long a claim lasts; a publisher that died holding one is replaced after it. @default 30000 */
+  leaseMs?: number;
+}
+
+/** Job options of an event: its id is the job id, so the same event published twice is one job. */
+export function eventJob(event: ConnectionEvent, retentionCount: number) {
+  const opts: JobsOptions = {
+    jobId: event.id,
+    removeOnComplete: { count: retentionCount },
+    removeOnFail: { count: retentionCount },
+  };
+  return { name: event.type, data: event, opts };
+}
+
+export class EventPublisher {
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly queue: Queue,
+    private readonly log: Logger,
+    private readonly options: PublisherOptions,
+  ) {
+    this.pollMs = options.pollMs ?? 250;
+    this.batchSize = options.batchSize ?? 100;
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  /** One round: claims, publishes and releases up to `batchSize` connections. Returns the connections handled. */
+  async publishOnce(): Promise<number> {
+    const claimed = await this.outbox.claim(this.batchSize, this.leaseMs);
+    if (claimed.length === 0) return 0;
+    const connectionIds = claimed.map((pending) => pending.connectionId);
+    const events = claimed.flatMap((pending) => pending.events);
+    try {
+      await this.queue.addBulk(events.map((event) => eventJob(event, this.options.retentionCount)));
+    } catch (error) {
+      // Give the claims back at once, so the next round (here or elsewhere) retries without waiting for the lease.
+      await this.outbox.release(connectionIds, []).catch(() => {});
+      throw error;
+    }
+    await this.outbox.release(
+      connectionIds,
+      events.map((event) => event.id),
+    );
+    return claimed.length;
+  }
+
+  /** Publishes until `close`: at once while there is more, then every `pollMs`. Errors are logged and retried. */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Looks at the outbox now instead of at the next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** Stops after the current round. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.nudge();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let handled = 0;
+      try {
+        handled = await this.publishOnce();
+      } catch (error) {
+        this.log.warn({ err: { message: (error as Error).message } }, 'publishing connection events failed; retrying');
+      }
+      if (handled < this.batchSize && !this.stopped) await this.sleep();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.pollMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
