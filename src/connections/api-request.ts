@@ -39,10 +39,13 @@ function renderJson(value: unknown, context: TemplateContext): unknown {
   return value;
 }
 
+/** Renders the defaults once per connection version; header names lower-cased and values checked here, not per call. */
 export function renderDefaults(connector: ResolvedConnector, context: TemplateContext): RenderedDefaults {
   const defaults = connector.requestDefaults;
+  const headers = mergeHeaders(renderRecord(defaults.headers, context));
+  for (const [name, value] of Object.entries(headers)) assertHeaderSafe(name, value, `requestDefaults.headers.${name}`);
   return {
-    headers: renderRecord(defaults.headers, context),
+    headers,
     query: renderRecord(defaults.query, context),
     body: renderJson(defaults.body, context) as Record<string, unknown>,
   };
@@ -51,20 +54,30 @@ export function renderDefaults(connector: ResolvedConnector, context: TemplateCo
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** Builds the outbound request: defaults first, the request's own values on top. */
+/**
+ * Builds the outbound request: defaults first, the request's own values on top. `input.url` is updated in place
+ * (the same URL may be sent again after a renewal; setting the same parameters twice changes nothing).
+ */
 export function buildApiRequest(
   defaults: RenderedDefaults,
   input: ApiRequestInput,
   limits: { timeoutMs: number; maxResponseBytes: number },
 ): OutboundRequest {
-  const url = new URL(input.url);
-  for (const [name, value] of Object.entries(defaults.query)) url.searchParams.set(name, value);
-  for (const [name, value] of Object.entries(input.query ?? {})) {
-    url.searchParams.delete(name);
-    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item));
+  const url = input.url;
+  for (const name in defaults.query) url.searchParams.set(name, defaults.query[name] as string);
+  if (input.query) {
+    for (const [name, value] of Object.entries(input.query)) {
+      url.searchParams.delete(name);
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item));
+    }
   }
-  const headers = mergeHeaders(defaults.headers, input.headers);
-  for (const [name, value] of Object.entries(headers)) assertHeaderSafe(name, value, `headers.${name}`);
+  let headers: Record<string, string>;
+  if (input.headers) {
+    for (const [name, value] of Object.entries(input.headers)) assertHeaderSafe(name, value, `headers.${name}`);
+    headers = mergeHeaders(defaults.headers, input.headers);
+  } else {
+    headers = { ...defaults.headers };
+  }
 
   let body: string | undefined;
   if (typeof input.body === 'string') {

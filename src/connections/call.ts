@@ -137,17 +137,16 @@ function shapeAnswer(response: InboundResponse, prepared: PreparedConnection): C
   return {
     status: response.status,
     headers,
-    body: shapeResponseBody(scrub(response.body, prepared.secrets), response.headers['content-type']),
+    body: shapeResponseBody(scrub(response.body, prepared.secretBytes), response.headers['content-type']),
   };
 }
 
 const REDACTED = Buffer.from('[redacted]');
 
 /** Replaces every occurrence of a secret in a body (an upstream may echo what it received). */
-function scrub(body: Buffer, secrets: string[]): Buffer {
+function scrub(body: Buffer, secrets: readonly Buffer[]): Buffer {
   let result = body;
-  for (const secret of secrets) {
-    const needle = Buffer.from(secret);
+  for (const needle of secrets) {
     let at = result.indexOf(needle);
     if (at === -1) continue;
     const parts: Buffer[] = [];

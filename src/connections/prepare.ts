@@ -15,6 +15,8 @@ export interface PreparedConnection {
   allowed: AllowedUrl[];
   /** Clear secrets and token of this connection, to keep them out of answers, redirects and logs. */
   secrets: string[];
+  /** The same, as bytes, to scrub response bodies without converting them per call. */
+  secretBytes: Buffer[];
 }
 
 const MEMO_KEY = 'prepared';
@@ -24,10 +26,12 @@ export function prepareConnection(services: Services, loaded: LoadedConnection):
   if (memo) return memo;
   const { resolved, stored } = loaded.connector;
   const context = connectionContext(services.keys, loaded.connection);
+  const secrets = secretValues(context, secretFieldKeys(stored.definition));
   const prepared: PreparedConnection = {
     defaults: renderDefaults(resolved, context),
     allowed: compileAllowedUrls(resolved.allowedUrls.map((template) => renderUrl(template, context))),
-    secrets: secretValues(context, secretFieldKeys(stored.definition)),
+    secrets,
+    secretBytes: secrets.map((secret) => Buffer.from(secret)),
   };
   loaded.memo.set(MEMO_KEY, prepared);
   return prepared;

@@ -48,17 +48,28 @@ export function assertHeaderSafe(name: string, value: string, path: string): voi
 
 /** Merges header layers case-insensitively; later layers win; the result's names are lower-case. */
 export function mergeHeaders(...layers: Array<Record<string, string> | undefined>): Record<string, string> {
-  // A Map, then fromEntries: assigning a `__proto__` header on a plain object would change its prototype instead.
-  const merged = new Map<string, string>();
+  const merged: Record<string, string> = {};
   for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer ?? {})) merged.set(name.toLowerCase(), value);
+    if (!layer) continue;
+    for (const name in layer) {
+      // Assigning `__proto__` on a plain object would change its prototype instead of adding a header.
+      if (Object.hasOwn(layer, name)) setOwn(merged, name.toLowerCase(), layer[name] as string);
+    }
   }
-  return Object.fromEntries(merged);
+  return merged;
 }
 
-function containsAny(value: HeaderValue, secrets: string[]): boolean {
-  const values = typeof value === 'string' ? [value] : value;
-  return values.some((v) => secrets.some((secret) => v.includes(secret)));
+/** Adds an own property even for the name `__proto__`. */
+function setOwn<V>(target: Record<string, V>, name: string, value: V): void {
+  if (name === '__proto__')
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
+}
+
+function containsAny(value: HeaderValue, secrets: readonly string[]): boolean {
+  if (secrets.length === 0) return false;
+  if (typeof value === 'string') return secrets.some((secret) => value.includes(secret));
+  return value.some((v) => secrets.some((secret) => v.includes(secret)));
 }
 
 /**
@@ -70,28 +81,34 @@ export function maskHeaders<V extends HeaderValue>(
   headers: Readonly<Record<string, V | undefined>>,
   secretValues: Iterable<string>,
 ): Record<string, V | typeof REDACTED> {
-  const secrets = [...secretValues].filter((secret) => secret !== '');
-  const masked = new Map<string, V | typeof REDACTED>();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    masked.set(name, SENSITIVE_NAME.test(name) || containsAny(value, secrets) ? REDACTED : value);
+  const secrets = (Array.isArray(secretValues) ? secretValues : [...secretValues]).filter((secret) => secret !== '');
+  const masked: Record<string, V | typeof REDACTED> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || !Object.hasOwn(headers, name)) continue;
+    setOwn(masked, name, SENSITIVE_NAME.test(name) || containsAny(value, secrets) ? REDACTED : value);
   }
-  return Object.fromEntries(masked);
+  return masked;
 }
 
 /** Drops hop-by-hop headers, including those the `Connection` header names; undefined values are dropped. */
 export function stripHopByHop<V extends HeaderValue>(
   headers: Readonly<Record<string, V | undefined>>,
 ): Record<string, V> {
-  const listed = new Set<string>();
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== 'connection' || value === undefined) continue;
-    for (const token of [value].flat().join(',').split(',')) listed.add(token.trim().toLowerCase());
+  let listed: Set<string> | undefined;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || name.toLowerCase() !== 'connection') continue;
+    listed ??= new Set();
+    for (const token of (typeof value === 'string' ? value : value.join(',')).split(','))
+      listed.add(token.trim().toLowerCase());
   }
-  const kept = new Map<string, V>();
-  for (const [name, value] of Object.entries(headers)) {
+  const kept: Record<string, V> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || !Object.hasOwn(headers, name)) continue;
     const lower = name.toLowerCase();
-    if (value !== undefined && !HOP_BY_HOP.has(lower) && !listed.has(lower)) kept.set(name, value);
+    if (!HOP_BY_HOP.has(lower) && !listed?.has(lower)) setOwn(kept, name, value);
   }
-  return Object.fromEntries(kept);
+  return kept;
 }

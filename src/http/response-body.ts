@@ -30,13 +30,17 @@ function isText(type: string): boolean {
   return type.startsWith('text/') || type.endsWith('+xml') || TEXT_TYPES.has(type);
 }
 
+/** One decoder for every UTF-8 body: creating one per response shows on the call path. */
+const utf8 = new TextDecoder('utf-8');
+
 /** Decodes with the `charset` parameter when Node knows it, else UTF-8; a BOM is dropped. */
 function decodeText(body: Buffer, contentType: string): string {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+  if (!charset || /^utf-?8$/i.test(charset)) return utf8.decode(body);
   try {
-    return new TextDecoder(charset ?? 'utf-8').decode(body);
+    return new TextDecoder(charset).decode(body);
   } catch {
-    return new TextDecoder('utf-8').decode(body);
+    return utf8.decode(body);
   }
 }
 
@@ -52,7 +56,7 @@ export function shapeResponseBody(body: Buffer, contentType: string | undefined)
   const type = mediaType(contentType ?? '');
   if (isJson(type)) {
     // JSON is always UTF-8 (RFC 8259 §8.1), whatever charset the header claims.
-    const text = new TextDecoder('utf-8').decode(body);
+    const text = utf8.decode(body);
     try {
       return JSON.parse(text) as unknown;
     } catch {
