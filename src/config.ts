@@ -96,6 +96,16 @@ export const configSchema = z
     SCHEDULER_PAGE_SIZE: positiveInteger(1000),
     /** @default 3000 */
     BOARD_PORT: positiveInteger(3000, 65_535),
+    /**
+     * When set, `npm run worker` serves /healthz, /readyz and /metrics (its job durations, token requests, renewals and
+     * lock waits) on this port, on BOARD_HOST. Unset: a worker process serves nothing.
+     */
+    METRICS_PORT: z
+      .string()
+      .regex(/^[1-9][0-9]*$/, 'must be a port number, such as 9100')
+      .transform(Number)
+      .refine((n) => n <= 65_535, 'must be at most 65535')
+      .optional(),
     /** Interface the board listens on; loopback unless exposed on purpose. @default "127.0.0.1" */
     BOARD_HOST: z.string().default('127.0.0.1'),
     /** Basic auth user of the board; set together with BOARD_PASSWORD. */

@@ -155,6 +155,7 @@ describe('loadConfig', () => {
         'SCHEDULER_SPREAD_SECONDS',
         'SCHEDULER_PAGE_SIZE',
         'BOARD_PORT',
+        'METRICS_PORT',
         'BOARD_HOST',
         'BOARD_USER',
         'BOARD_PASSWORD',

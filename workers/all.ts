@@ -9,21 +9,23 @@ import { startScheduler } from '../src/scheduler/scheduler.js';
 import { runProcess } from './process.js';
 import { startWorker } from './start-worker.js';
 
-await runProcess(async (runtime) => {
-  // Checked first: in production, missing board credentials stop the process before it takes any job.
-  const credentials = boardCredentials(runtime.config);
-  const metrics = new Metrics();
-  // runProcess builds the runtime without observers; the domain reads `services.observer` on each event.
-  runtime.services.observer = metrics.observer;
-  const worker = startWorker(runtime);
-  metrics.observeWorkers(worker.workers);
-  const scheduler = startScheduler(runtime);
-  const server = await startOpsServer(runtime, { metrics, credentials });
-  process.stdout.write(loginHelp(server, credentials));
-  // Closed in this order: stop scheduling, let running jobs finish, then stop answering probes.
-  return [
-    { name: 'scheduler', close: () => scheduler.close() },
-    { name: 'worker', close: () => worker.close() },
-    { name: 'board', close: () => server.close() },
-  ];
-});
+const metrics = new Metrics();
+
+await runProcess(
+  async (runtime) => {
+    // Checked first: in production, missing board credentials stop the process before it takes any job.
+    const credentials = boardCredentials(runtime.config);
+    const worker = startWorker(runtime);
+    metrics.observeWorkers(worker.workers);
+    const scheduler = startScheduler(runtime);
+    const server = await startOpsServer(runtime, { metrics, credentials });
+    process.stdout.write(loginHelp(server, credentials));
+    // Closed in this order: stop scheduling, let running jobs finish, then stop answering probes.
+    return [
+      { name: 'scheduler', close: () => scheduler.close() },
+      { name: 'worker', close: () => worker.close() },
+      { name: 'board', close: () => server.close() },
+    ];
+  },
+  { observer: metrics.observer },
+);

@@ -1,7 +1,7 @@
 /** What every process entry point shares: config, logger, runtime, and a graceful shutdown on SIGTERM/SIGINT. */
 import { exitOnConfigError, loadConfig } from '../src/config.js';
 import { createLogger, type Logger } from '../src/log.js';
-import { createRuntime, type Runtime } from '../src/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.js';
 
 export interface Part {
   name: string;
@@ -9,13 +9,16 @@ export interface Part {
 }
 
 /** Runs `start` on a fresh runtime; on SIGTERM/SIGINT closes every part it returned, then the runtime, then exits. */
-export async function runProcess(start: (runtime: Runtime, log: Logger) => Promise<Part[]>): Promise<void> {
+export async function runProcess(
+  start: (runtime: Runtime, log: Logger) => Promise<Part[]>,
+  options: RuntimeOptions = {},
+): Promise<void> {
   const config = exitOnConfigError(() => loadConfig());
   const log = createLogger({ level: config.logLevel });
   let runtime: Runtime;
   let parts: Part[];
   try {
-    runtime = await createRuntime(config, log);
+    runtime = await createRuntime(config, log, options);
     parts = await start(runtime, log);
   } catch (error) {
     log.fatal({ err: { message: (error as Error).message } }, 'could not start');

@@ -28,16 +28,34 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+/** Health and metrics routes, shared by the operations server and a worker's probe server. */
+function createProbeApp(runtime: Runtime, metrics: Metrics) {
+  const { log, store, redis } = runtime;
+  const app = Fastify({ logger: false });
+  registerHealth(app, { redis, store });
+  metrics.collectOnScrape({ queues: Object.values(runtime.queues), store, log });
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.text()),
+  );
+  return app;
+}
+
+/** /healthz, /readyz and /metrics only (no board): what a scaled-out worker process serves with METRICS_PORT. */
+export async function startProbeServer(
+  runtime: Runtime,
+  options: { metrics: Metrics; port: number; host?: string },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const app = createProbeApp(runtime, options.metrics);
+  const url = await app.listen({ host: options.host ?? runtime.config.boardHost, port: options.port });
+  runtime.log.info({ url }, 'probe server started');
+  return { url, close: () => app.close() };
+}
+
 export async function startOpsServer(runtime: Runtime, options: OpsServerOptions): Promise<OpsServer> {
   const { config, log, store, redis } = runtime;
   const { metrics } = options;
   const queues = Object.values(runtime.queues);
-  const app = Fastify({ logger: false });
-  registerHealth(app, { redis, store });
-  metrics.collectOnScrape({ queues, store, log });
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', metrics.registry.contentType).send(await metrics.text()),
-  );
+  const app = createProbeApp(runtime, metrics);
   await registerBoard(app, {
     queues,
     credentials: options.credentials,

@@ -73,4 +73,16 @@ describe('processes', () => {
     expect(all.output()).toMatch(/shutting down[\s\S]*stopped/);
     await expect(fetch(url)).rejects.toThrow();
   });
+
+  it('when METRICS_PORT is set, a lone worker serves its own metrics, and counts the jobs it ran', async () => {
+    const port = await freePort();
+    const worker = run('workers/worker.ts', { METRICS_PORT: String(port) });
+    await worker.waitFor(/probe server started/);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    await h.client.test({ owner: 'ws', connectionId: 'missing' }).catch(() => {});
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/oauth_cc_job_duration_seconds_count\{[^}]*name="test"[^}]*\} 1/);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  });
 });
