@@ -69,6 +69,10 @@ export const configSchema = z
     WORKER_CONCURRENCY_CONNECTIONS: positiveInteger(20),
     /** Call jobs run at once per worker process. @default 100 */
     WORKER_CONCURRENCY_CALLS: positiveInteger(100),
+    /** How long a worker holds a job's lock before renewing it; a dead worker's jobs wait this long. @default 30000 */
+    WORKER_LOCK_DURATION_MS: positiveInteger(30_000),
+    /** How often a worker looks for stalled jobs (of workers that died) to run them again. @default 30000 */
+    WORKER_STALLED_INTERVAL_MS: positiveInteger(30_000),
     /** Time given to running jobs on SIGTERM before the process exits. @default 30000 */
     SHUTDOWN_TIMEOUT_MS: positiveInteger(30_000),
     /** Timeout of a token endpoint request. @default 30000 */
@@ -79,8 +83,8 @@ export const configSchema = z
     CALL_MAX_TIMEOUT_MS: positiveInteger(120_000),
     /** Largest API response body a call reads; larger ones fail. @default 10485760 (10 MiB) */
     CALL_MAX_RESPONSE_BYTES: positiveInteger(10_485_760),
-    /** Attempts of a job with a transient failure. @default 5 */
-    JOB_ATTEMPTS: positiveInteger(5),
+    /** Attempts of a job with a transient failure. @default 8 */
+    JOB_ATTEMPTS: positiveInteger(8),
     /** First delay of the exponential backoff between attempts. @default 1000 */
     JOB_BACKOFF_MS: positiveInteger(1000),
     /** Least time between two forced renewals of one connection. @default 300 */

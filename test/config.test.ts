@@ -37,7 +37,9 @@ describe('loadConfig', () => {
       callTimeoutMs: 30_000,
       callMaxTimeoutMs: 120_000,
       callMaxResponseBytes: 10_485_760,
-      jobAttempts: 5,
+      jobAttempts: 8,
+      workerLockDurationMs: 30_000,
+      workerStalledIntervalMs: 30_000,
       jobBackoffMs: 1000,
       renewalCooldownSeconds: 300,
       schedulerCron: '* * * * *',
@@ -126,7 +128,7 @@ describe('loadConfig', () => {
 
   it('when several values are bad, all are named on the same line', () => {
     expect(configError({ REDIS_URL: 'x', JOB_ATTEMPTS: 'x' })).toBe(
-      'REDIS_URL: must be a redis:// or rediss:// URL; JOB_ATTEMPTS: must be a positive integer, such as 5',
+      'REDIS_URL: must be a redis:// or rediss:// URL; JOB_ATTEMPTS: must be a positive integer, such as 8',
     );
   });
 
@@ -149,6 +151,8 @@ describe('loadConfig', () => {
         'CALL_MAX_TIMEOUT_MS',
         'CALL_MAX_RESPONSE_BYTES',
         'JOB_ATTEMPTS',
+        'WORKER_LOCK_DURATION_MS',
+        'WORKER_STALLED_INTERVAL_MS',
         'JOB_BACKOFF_MS',
         'RENEWAL_COOLDOWN_SECONDS',
         'SCHEDULER_CRON',

@@ -30,6 +30,8 @@ export function startWorker(runtime: Runtime): RunningWorker {
       connection: createRedis(config.redisUrl, 'worker', log),
       prefix: config.queuePrefix,
       concurrency: concurrency[queueName],
+      lockDuration: config.workerLockDurationMs,
+      stalledInterval: config.workerStalledIntervalMs,
       ...retention,
     });
     worker.on('error', (error) => log.error({ err: { message: error.message }, queue: queueName }, 'worker error'));

@@ -6,18 +6,21 @@ import { z } from 'zod';
 import { HTTP_METHODS } from '../definitions/schema.js';
 import { AppError } from '../errors.js';
 
-const owner = z.string().min(1, 'name the tenant or workspace that owns the connection').max(200);
-const connectionId = z.string().min(1, 'give the connectionId returned by connect').max(100);
-const fieldValue = z.union([z.string(), z.number(), z.boolean()]);
+/** Text a store can keep: PostgreSQL cannot store U+0000, so both stores refuse it alike, up front. */
+const text = () => z.string().regex(/^[^\u0000]*$/, 'must not contain the NUL character (\\u0000)');
+
+const owner = text().min(1, 'name the tenant or workspace that owns the connection').max(200);
+const connectionId = text().min(1, 'give the connectionId returned by connect').max(100);
+const fieldValue = z.union([text(), z.number(), z.boolean()]);
 
 export const connectPayloadSchema = z.strictObject({
   owner,
   /** Key of a stored connector definition. */
-  connector: z.string().min(1).max(64),
+  connector: text().min(1).max(64),
   /** Values for the connector's fields. Secret values are sealed by the SDK, or by the worker on pickup. */
   fields: z.record(z.string(), fieldValue),
   /** Overrides the name computed from the connector's `connectionName` template. */
-  name: z.string().min(1).max(200).optional(),
+  name: text().min(1).max(200).optional(),
 });
 
 export const testPayloadSchema = z.strictObject({ owner, connectionId });

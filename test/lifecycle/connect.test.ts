@@ -91,4 +91,10 @@ describe('connect', () => {
       /unknown connector "nope".*connectors apply/,
     );
   });
+
+  it('when the owner holds a NUL character, the job fails at once naming the field, on every store alike', async () => {
+    await expect(
+      h.client.enqueue('connect', { owner: 'ws\u0000x', connector: 'acme', fields: { client_id: 'client-1' } }),
+    ).rejects.toThrow(/owner: must not contain the NUL character/);
+  });
 });
