@@ -4,41 +4,21 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTIONS_QUEUE } from '../../src/queue/names.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, REDIS_URL, startHarness } from '../support/harness.js';
+import { dumpRedis, findLeaks } from '../support/secret-scan.js';
 
 let h: Harness;
-const secrets = ['first-secret-%:+/=', 'plaintext-producer-secret', 'wrong-secret-never-stored'];
+const [firstSecret, producerSecret, wrongSecret] = [
+  'first-secret-%:+/=',
+  'plaintext-producer-secret',
+  'wrong-secret-never-stored',
+];
+const secrets = [firstSecret, producerSecret, wrongSecret];
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-
-/** Every form a secret could leak in. */
-const forms = (secret: string) => [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
-const [firstSecret, producerSecret, wrongSecret] = secrets as [string, string, string];
-
-async function dumpRedis(prefix: string): Promise<string> {
-  const redis = new Redis(REDIS_URL);
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') out.push(key, String(await redis.get(key)));
-      else if (type === 'hash') out.push(key, JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') out.push(key, JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'zset') out.push(key, JSON.stringify(await redis.zrange(key, '0', '-1')));
-      else if (type === 'set') out.push(key, JSON.stringify(await redis.smembers(key)));
-      else if (type === 'stream') out.push(key, JSON.stringify(await redis.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  redis.disconnect();
-  return out.join('\n');
-}
 
 beforeAll(async () => {
   h = await startHarness();
@@ -115,16 +95,13 @@ describe('secrets', () => {
     const tokens = h.provider.issuedTokens();
     expect(tokens.length).toBeGreaterThan(3);
     const haystacks = {
-      redis: await dumpRedis(h.config.queuePrefix),
+      redis: await dumpRedis(h.runtime.redis, h.config.queuePrefix),
       logs: h.logs.join(''),
       store: JSON.stringify((await h.runtime.store.connections.list({})).items),
     };
     expect(haystacks.logs.length).toBeGreaterThan(0);
     expect(haystacks.redis).toContain('connect');
-    const needles = [...secrets, ...tokens, privateKeyPem.split('\n')[1] as string].flatMap(forms);
-    const hits = Object.entries(haystacks).flatMap(([where, text]) =>
-      needles.filter((needle) => text.includes(needle)).map((needle) => `${where}: ${needle.slice(0, 6)}…`),
-    );
+    const hits = findLeaks(haystacks, [...secrets, ...tokens, privateKeyPem.split('\n')[1] as string]);
     expect(hits).toEqual([]);
   });
 });

@@ -5,9 +5,7 @@
  *
  * To change the schema, append a step with a new id; never edit or reorder an applied one.
  */
-import type pg from 'pg';
 import type { Db } from './db.js';
-import { toStoreError } from './errors.js';
 
 export interface MigrationStep {
   /** Recorded in `schema_migrations` once applied. */
@@ -79,38 +77,19 @@ export const MIGRATIONS: readonly MigrationStep[] = [
 ];
 
 export async function migrate(db: Db, steps: readonly MigrationStep[] = MIGRATIONS): Promise<void> {
-  let client: pg.PoolClient;
-  try {
-    client = await db.pool.connect();
-  } catch (error) {
-    throw toStoreError(error);
-  }
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  await db.transaction(async (query) => {
     // Transaction-scoped: released by COMMIT or ROLLBACK, even when this process dies mid-way.
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `oauth-cc-worker:migrate:${db.schema}`,
-    ]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${db.quotedSchema}`);
-    await client.query(
+    await query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`oauth-cc-worker:migrate:${db.schema}`]);
+    await query(`CREATE SCHEMA IF NOT EXISTS ${db.quotedSchema}`);
+    await query(
       `CREATE TABLE IF NOT EXISTS ${db.table('schema_migrations')} (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
-    const applied = new Set(
-      (await client.query<{ id: string }>(`SELECT id FROM ${db.table('schema_migrations')}`)).rows.map((row) => row.id),
-    );
+    const rows = (await query(`SELECT id FROM ${db.table('schema_migrations')}`)) as Array<{ id: string }>;
+    const applied = new Set(rows.map((row) => row.id));
     for (const step of steps) {
       if (applied.has(step.id)) continue;
-      await client.query(step.sql(db.table));
-      await client.query(`INSERT INTO ${db.table('schema_migrations')} (id) VALUES ($1)`, [step.id]);
+      await query(step.sql(db.table));
+      await query(`INSERT INTO ${db.table('schema_migrations')} (id) VALUES ($1)`, [step.id]);
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    broken = error instanceof Error ? error : undefined;
-    await client.query('ROLLBACK').catch(() => {});
-    throw toStoreError(error);
-  } finally {
-    // A client whose connection failed must not go back to the pool.
-    client.release(broken);
-  }
+  });
 }
