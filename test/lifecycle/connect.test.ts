@@ -1,6 +1,8 @@
+import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CONNECTIONS_QUEUE } from '../../src/queue/names.js';
 import { providerConnector } from '../support/connectors.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, REDIS_URL, startHarness } from '../support/harness.js';
 
 let h: Harness;
 const SECRET = 's3cr%t:+/= with space';
@@ -96,5 +98,20 @@ describe('connect', () => {
     await expect(
       h.client.enqueue('connect', { owner: 'ws\u0000x', connector: 'acme', fields: { client_id: 'client-1' } }),
     ).rejects.toThrow(/owner: must not contain the NUL character/);
+  });
+
+  it('reports its progress through token, test and saved', async () => {
+    const steps: unknown[] = [];
+    const events = new QueueEvents(CONNECTIONS_QUEUE, { connection: { url: REDIS_URL }, prefix: h.config.queuePrefix });
+    await events.waitUntilReady();
+    events.on('progress', ({ data }) => steps.push(data));
+    const id = await h.client.enqueue('connect', {
+      owner: 'ws-6',
+      connector: 'acme',
+      fields: { client_id: 'client-1', client_secret: SECRET },
+    });
+    await h.client.result('connect', id);
+    await expect.poll(() => steps).toEqual([{ step: 'token' }, { step: 'test' }, { step: 'saved' }]);
+    await events.close();
   });
 });
