@@ -6,5 +6,5 @@ import type { JobDefinition } from './job.js';
 export const callJob: JobDefinition<'call'> = {
   name: 'call',
   schema: callPayloadSchema,
-  handle: (data, { services, finalAttempt, signal }) => callApi(services, data, { finalAttempt, signal }),
+  handle: (data, { services, finalAttempt }) => callApi(services, data, { finalAttempt }),
 };

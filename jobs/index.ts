@@ -33,7 +33,9 @@ export const JOBS_BY_QUEUE: Record<string, ReadonlyMap<JobName, AnyJobDefinition
 export function createProcessor(queueName: string, services: Services, policy: RetryPolicy) {
   const definitions = JOBS_BY_QUEUE[queueName];
   if (!definitions) throw new Error(`no jobs are defined for queue ${queueName}`);
-  return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+  // Two parameters on purpose: a processor that takes BullMQ's AbortSignal costs an AbortController per job, and
+  // every outbound request is bounded by its own timeout anyway.
+  return async (job: Job, token?: string): Promise<unknown> => {
     // Created on first use: most calls log nothing, and a child logger per job is measurable on the call path.
     let child: Logger | undefined;
     const log = () =>
@@ -59,7 +61,6 @@ export function createProcessor(queueName: string, services: Services, policy: R
           return log();
         },
         finalAttempt,
-        signal,
       });
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;

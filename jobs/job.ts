@@ -22,7 +22,6 @@ export interface JobContext {
   log: Logger;
   /** True when no retry will follow this attempt. */
   finalAttempt: boolean;
-  signal?: AbortSignal;
 }
 
 export interface JobDefinition<N extends JobName> {

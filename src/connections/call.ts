@@ -29,7 +29,6 @@ const MAX_REDIRECTS = 5;
 export interface CallOptions {
   /** On the last attempt a retryable answer is returned to the caller instead of thrown. @default false */
   finalAttempt?: boolean;
-  signal?: AbortSignal;
 }
 
 export async function callApi(
@@ -42,16 +41,12 @@ export async function callApi(
   checkAllowed(url, prepareConnection(services, loaded).allowed);
 
   if (isTokenDue(loaded.connection)) {
-    await ensureUsableToken(services, loaded.connection, { signal: options.signal });
+    await ensureUsableToken(services, loaded.connection);
     loaded = await loadUsable(services, payload);
   }
   let response = await sendOnce(services, loaded, payload, url, options);
   if (isExpiredAnswer(loaded.connector.resolved, response)) {
-    await renewToken(services, loaded.connection, {
-      force: true,
-      staleToken: loaded.connection.accessToken,
-      signal: options.signal,
-    });
+    await renewToken(services, loaded.connection, { force: true, staleToken: loaded.connection.accessToken });
     loaded = await loadUsable(services, payload);
     response = await sendOnce(services, loaded, payload, url, options);
     if (isExpiredAnswer(loaded.connector.resolved, response))
@@ -94,7 +89,7 @@ async function sendOnce(
       maxResponseBytes: settings.callMaxResponseBytes,
     },
   );
-  return sendFollowingRedirects({ ...request, signal: options.signal }, prepared);
+  return sendFollowingRedirects(request, prepared);
 }
 
 /**

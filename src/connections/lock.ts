@@ -48,9 +48,9 @@ export class RenewalLock {
   }
 
   /** Resolves once nobody holds the lock, or after the lock's TTL (the holder died). */
-  async waitForRelease(connectionId: string, signal?: AbortSignal): Promise<void> {
+  async waitForRelease(connectionId: string): Promise<void> {
     const deadline = Date.now() + this.options.ttlMs;
-    while (Date.now() < deadline && !signal?.aborted) {
+    while (Date.now() < deadline) {
       if ((await this.redis.exists(this.key(connectionId))) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));
     }

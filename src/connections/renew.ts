@@ -30,7 +30,6 @@ export interface RenewOptions {
   respectCooldown?: boolean;
   /** The attempt of the job asking, reported by a `connection.renewal_failed` event. */
   attempt?: number;
-  signal?: AbortSignal;
 }
 
 export interface RenewOutcome {
@@ -55,7 +54,7 @@ function inCooldown(connection: Connection, cooldownMs: number, now = Date.now()
 export async function ensureUsableToken(
   services: Services,
   connection: Connection,
-  options: Pick<RenewOptions, 'allowError' | 'signal'> = {},
+  options: Pick<RenewOptions, 'allowError'> = {},
 ): Promise<void> {
   if (!isTokenDue(connection)) return;
   try {
@@ -95,7 +94,7 @@ export async function renewToken(
     const lockToken = await services.lock.tryAcquire(current.id);
     if (!lockToken) {
       services.observer.lockWaited?.();
-      await services.lock.waitForRelease(current.id, options.signal);
+      await services.lock.waitForRelease(current.id);
       continue;
     }
     try {
