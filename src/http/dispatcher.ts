@@ -19,7 +19,7 @@ export interface ClientCertificate {
   key: string;
 }
 
-/** Longest time to open a connection (TCP + TLS); the request's own deadline may cut it shorter. */
+/** Longest time to open a connection (TCP + TLS); the header and body timeouts follow the request's own budget. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
 let options: TransportOptions = {};

@@ -1,5 +1,5 @@
 /**
- * The outbound HTTP transport: one request, no redirects followed, one deadline for the whole exchange, a size
+ * The outbound HTTP transport: one request, no redirects followed, connect, header and body timeouts, a size
  * limit enforced while the body streams in. Failures become `AppError`s whose messages name the method, origin and
  * path, never the query string (it can carry a token) nor headers.
  */
@@ -33,40 +33,28 @@ export interface InboundResponse {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-/** Raised by our own deadline so it can be told apart from the caller's abort. */
-class DeadlineReached extends Error {}
-
+/**
+ * Sends one request. The budget bounds each phase with undici's own timers: connecting (the dispatcher's connect
+ * timeout), waiting for the headers, and every pause in the body. No timer or AbortController of ours is created per
+ * request: on the call path that cost shows (docs/PERFORMANCE.md).
+ */
 export async function send(outbound: OutboundRequest): Promise<InboundResponse> {
   const timeoutMs = outbound.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = outbound.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  // One controller for both our deadline and the caller's signal: `AbortSignal.any` costs a WeakRef and a
-  // FinalizationRegistry entry per request, measurable on the call path (docs/PERFORMANCE.md).
-  const controller = new AbortController();
-  let deadlineReached = false;
-  const timer = setTimeout(() => {
-    deadlineReached = true;
-    controller.abort(new DeadlineReached());
-  }, timeoutMs);
-  const callerAborted = () => controller.abort(outbound.signal?.reason);
-  if (outbound.signal?.aborted) callerAborted();
-  else outbound.signal?.addEventListener('abort', callerAborted, { once: true });
   try {
     const response = await request(outbound.url, {
       dispatcher: dispatcherFor(outbound.tls),
       method: outbound.method as 'GET',
       headers: outbound.headers,
       body: outbound.body,
-      signal: controller.signal,
+      signal: outbound.signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
     const body = await readBody(response.body, response.headers['content-length'], maxBytes, outbound);
     return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
   } catch (error) {
-    throw toAppError(error, outbound, timeoutMs, deadlineReached);
-  } finally {
-    clearTimeout(timer);
-    outbound.signal?.removeEventListener('abort', callerAborted);
+    throw toAppError(error, outbound, timeoutMs);
   }
 }
 
@@ -151,11 +139,11 @@ function isTlsFailure(code: string): boolean {
   );
 }
 
-function toAppError(error: unknown, outbound: OutboundRequest, timeoutMs: number, deadlineReached: boolean): AppError {
+function toAppError(error: unknown, outbound: OutboundRequest, timeoutMs: number): AppError {
   if (error instanceof AppError) return error;
   const what = describeRequest(outbound.method, outbound.url);
   const code = errorCode(error);
-  if (deadlineReached || TIMEOUT_CODES.has(code)) {
+  if (TIMEOUT_CODES.has(code)) {
     return new AppError('transient', 'timeout', `${what}: no answer within ${timeoutMs} ms`, { cause: error });
   }
   if (outbound.signal?.aborted) {
