@@ -7,7 +7,7 @@
  */
 import { AppError } from '../errors.js';
 import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
-import { maskHeaders, stripHopByHop } from '../http/headers.js';
+import { callerHeaders, maskHeaders } from '../http/headers.js';
 import { shapeResponseBody } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import { type InboundResponse, type OutboundRequest, send } from '../http/send.js';
@@ -128,7 +128,7 @@ function withoutCredentials(headers: Record<string, string>, secrets: string[]):
 
 /** The answer as the caller sees it: no hop-by-hop headers, and no secret of the connection anywhere in it. */
 function shapeAnswer(response: InboundResponse, prepared: PreparedConnection): CallResult {
-  const headers = maskHeaders(stripHopByHop(response.headers), prepared.secrets);
+  const headers = callerHeaders(response.headers, prepared.secrets);
   return {
     status: response.status,
     headers,

@@ -91,10 +91,14 @@ export function maskHeaders<V extends HeaderValue>(
   return masked;
 }
 
-/** Drops hop-by-hop headers, including those the `Connection` header names; undefined values are dropped. */
-export function stripHopByHop<V extends HeaderValue>(
+/**
+ * Response headers as a caller may see them, in one pass: hop-by-hop headers (and those the `Connection` header
+ * names) dropped, credentials masked as by `maskHeaders`; undefined values are dropped.
+ */
+export function callerHeaders<V extends HeaderValue>(
   headers: Readonly<Record<string, V | undefined>>,
-): Record<string, V> {
+  secretValues: readonly string[],
+): Record<string, V | typeof REDACTED> {
   let listed: Set<string> | undefined;
   for (const name in headers) {
     const value = headers[name];
@@ -103,12 +107,13 @@ export function stripHopByHop<V extends HeaderValue>(
     for (const token of (typeof value === 'string' ? value : value.join(',')).split(','))
       listed.add(token.trim().toLowerCase());
   }
-  const kept: Record<string, V> = {};
+  const kept: Record<string, V | typeof REDACTED> = {};
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || !Object.hasOwn(headers, name)) continue;
     const lower = name.toLowerCase();
-    if (!HOP_BY_HOP.has(lower) && !listed?.has(lower)) setOwn(kept, name, value);
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    setOwn(kept, name, SENSITIVE_NAME.test(name) || containsAny(value, secretValues) ? REDACTED : value);
   }
   return kept;
 }

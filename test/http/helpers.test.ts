@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { assertHeaderSafe, maskHeaders, mergeHeaders, REDACTED, stripHopByHop } from '../../src/http/headers.js';
+import { assertHeaderSafe, callerHeaders, maskHeaders, mergeHeaders, REDACTED } from '../../src/http/headers.js';
 import { shapeResponseBody } from '../../src/http/response-body.js';
 import { backoffDelay, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/http/retry-after.js';
 
@@ -213,21 +213,32 @@ describe('maskHeaders', () => {
   });
 });
 
-describe('stripHopByHop', () => {
+describe('callerHeaders', () => {
   it('drops hop-by-hop headers and those named by Connection, whatever their case', () => {
-    const stripped = stripHopByHop({
-      Connection: 'keep-alive, X-Hop',
-      'Keep-Alive': 'timeout=5',
-      'transfer-encoding': 'chunked',
-      te: 'trailers',
-      trailer: 'x',
-      upgrade: 'h2c',
-      'proxy-authenticate': 'Basic',
-      'x-hop': '1',
-      'content-type': 'text/plain',
-      'set-cookie': ['a=b'],
-      empty: undefined,
-    });
-    expect(stripped).toEqual({ 'content-type': 'text/plain', 'set-cookie': ['a=b'] });
+    const stripped = callerHeaders(
+      {
+        Connection: 'keep-alive, X-Hop',
+        'Keep-Alive': 'timeout=5',
+        'transfer-encoding': 'chunked',
+        te: 'trailers',
+        trailer: 'x',
+        upgrade: 'h2c',
+        'proxy-authenticate': 'Basic',
+        'x-hop': '1',
+        'content-type': 'text/plain',
+        'x-request-id': 'abc',
+        empty: undefined,
+      },
+      [],
+    );
+    expect(stripped).toEqual({ 'content-type': 'text/plain', 'x-request-id': 'abc' });
+  });
+
+  it('masks credentials in what it keeps, by name and by value', () => {
+    const shown = callerHeaders(
+      { 'set-cookie': ['a=b'], 'x-echo': 'Bearer tok-123', link: '<https://x/?t=tok-123>', 'content-length': '2' },
+      ['tok-123'],
+    );
+    expect(shown).toEqual({ 'set-cookie': REDACTED, 'x-echo': REDACTED, link: REDACTED, 'content-length': '2' });
   });
 });
