@@ -2,7 +2,7 @@
  * In-process cache of connections and connector definitions, correct across processes.
  *
  * Every write to a connection publishes its new version to a small Redis key; a reader compares that key with the
- * version it holds before using a cached entry (one MGET per use, auto-pipelined). A refresh or revoke job publishes
+ * version it holds before using a cached entry (reads of one event-loop turn share one MGET: `batched-get.ts`). A refresh or revoke job publishes
  * before it completes, so no later job on any worker can use the old token or a revoked connection. When the key is
  * missing (expired, or Redis lost its data) the entry is read again from the store, which is always right.
  */
@@ -11,6 +11,7 @@ import { type ResolvedConnector, resolveConnector } from '../definitions/resolve
 import type { ConnectorDefinition } from '../definitions/schema.js';
 import { notFound } from '../errors.js';
 import type { ApplyOutcome, Connection, Store, StoredConnector } from '../store/port.js';
+import { BatchedGet } from './batched-get.js';
 
 /** Only versions newer than the one stored may be published: a slow writer must not roll the key back. */
 const PUBLISH_SCRIPT = `
@@ -49,6 +50,7 @@ export class ConnectionCache {
   private readonly connections = new Map<string, LoadedConnection>();
   private readonly connectors = new Map<string, LoadedConnector>();
   private readonly maxEntries: number;
+  private readonly versions: BatchedGet;
 
   constructor(
     private readonly store: Store,
@@ -56,6 +58,7 @@ export class ConnectionCache {
     private readonly options: ConnectionCacheOptions,
   ) {
     this.maxEntries = options.maxEntries ?? 10_000;
+    this.versions = new BatchedGet(redis);
   }
 
   private connectionKey(id: string) {
@@ -70,10 +73,10 @@ export class ConnectionCache {
   async load(id: string): Promise<LoadedConnection | null> {
     const cached = this.connections.get(id);
     if (cached) {
-      const [connectionVersion, connectorVersion] = await this.redis.mget(
+      const [connectionVersion, connectorVersion] = await this.versions.read([
         this.connectionKey(id),
         this.connectorKey(cached.connection.connector),
-      );
+      ]);
       if (
         Number(connectionVersion) === cached.connection.version &&
         Number(connectorVersion) === connectorStamp(cached.connector.stored)
