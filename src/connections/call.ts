@@ -44,11 +44,11 @@ export async function callApi(
     await ensureUsableToken(services, loaded.connection);
     loaded = await loadUsable(services, payload);
   }
-  let response = await sendOnce(services, loaded, payload, url, options);
+  let response = await sendOnce(services, loaded, payload, url);
   if (isExpiredAnswer(loaded.connector.resolved, response)) {
     await renewToken(services, loaded.connection, { force: true, staleToken: loaded.connection.accessToken });
     loaded = await loadUsable(services, payload);
-    response = await sendOnce(services, loaded, payload, url, options);
+    response = await sendOnce(services, loaded, payload, url);
     if (isExpiredAnswer(loaded.connector.resolved, response))
       await recordRejectedToken(services, loaded, response.status);
   }
@@ -77,7 +77,6 @@ async function sendOnce(
   loaded: LoadedConnection,
   payload: CallPayload,
   url: URL,
-  options: CallOptions,
 ): Promise<InboundResponse> {
   const { settings } = services;
   const prepared = prepareConnection(services, loaded);

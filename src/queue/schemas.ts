@@ -7,7 +7,8 @@ import { HTTP_METHODS } from '../definitions/schema.js';
 import { AppError } from '../errors.js';
 
 /** Text a store can keep: PostgreSQL cannot store U+0000, so both stores refuse it alike, up front. */
-const text = () => z.string().regex(/^[^\u0000]*$/, 'must not contain the NUL character (\\u0000)');
+const text = () =>
+  z.string().refine((value) => !value.includes('\u0000'), 'must not contain the NUL character (\\u0000)');
 
 const owner = text().min(1, 'name the tenant or workspace that owns the connection').max(200);
 const connectionId = text().min(1, 'give the connectionId returned by connect').max(100);

@@ -8,6 +8,7 @@ import {
   loadDefinitions,
   validateDefinition,
 } from '../../src/definitions/validate.js';
+import { providerConnector } from '../support/connectors.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests write invalid definitions on purpose, key by key.
 type Draft = Record<string, any>;
@@ -280,5 +281,17 @@ describe('loadDefinitions', () => {
       expect.stringMatching(/^a\.json: \(root\): not valid JSON \(.+\)$/),
     ]);
     expect(await loadDefinitions(join(dir, 'b.json'))).toHaveLength(1);
+  });
+});
+
+describe('text no store can keep', () => {
+  it('when a label holds the NUL character, it is an error at that path', () => {
+    const definition = providerConnector('https://auth.example.com');
+    (definition.fields[1] as { label: string }).label = 'Client\u0000Secret';
+    const result = validateDefinition(definition);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.issues.map((issue) => formatIssue(issue))).toContain(
+      'fields[1].label: must not contain the NUL character (\\u0000); remove it',
+    );
   });
 });
