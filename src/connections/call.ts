@@ -12,6 +12,7 @@ import { shapeResponseBody } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import { type InboundResponse, type OutboundRequest, send } from '../http/send.js';
 import type { CallPayload, CallResult } from '../queue/schemas.js';
+import type { Connection } from '../store/port.js';
 import { buildApiRequest } from './api-request.js';
 import type { LoadedConnection } from './cache.js';
 import { assertUsable, loadOwned, patchConnection } from './load.js';
@@ -45,7 +46,7 @@ export async function callApi(
     loaded = await loadUsable(services, payload);
   }
   let response = await sendOnce(services, loaded, payload, url);
-  if (isExpiredAnswer(loaded.connector.resolved, response)) {
+  if (isExpiredAnswer(loaded.connector.resolved, response) && !rejectedRecently(services, loaded.connection)) {
     await renewToken(services, loaded.connection, { force: true, staleToken: loaded.connection.accessToken });
     loaded = await loadUsable(services, payload);
     response = await sendOnce(services, loaded, payload, url);
@@ -154,6 +155,17 @@ function scrub(body: Buffer, secrets: readonly Buffer[]): Buffer {
     result = Buffer.concat(parts);
   }
   return result;
+}
+
+/**
+ * The API rejected this very token right after a renewal, within the cooldown: renewing again would only hammer the
+ * token endpoint once per call (a renewal that succeeds clears `lastError`, so a new token is always tried).
+ */
+function rejectedRecently(services: Services, connection: Connection): boolean {
+  const { lastError } = connection;
+  return (
+    lastError?.code === 'token_rejected' && Date.now() - lastError.at.getTime() < services.settings.renewalCooldownMs
+  );
 }
 
 /** The provider rejected even a fresh token: record it, so operators see the connection needs attention. */

@@ -116,6 +116,14 @@ describe('call', () => {
     expect(result.status).toBe(401);
     expect(h.provider.stats.tokenRequests).toBe(1);
     expect((await h.runtime.store.connections.get(connectionId))?.lastError?.code).toBe('token_rejected');
+    // Within the cooldown the same rejected token is not renewed again on every call.
+    expect((await call({ url: 'status/401' })).status).toBe(401);
+    expect(h.provider.stats.tokenRequests).toBe(1);
+    // A renewal by hand clears the record, so the next rejection renews again.
+    await h.client.refresh({ owner: 'ws', connectionId, force: true });
+    h.provider.reset();
+    expect((await call({ url: 'status/401' })).status).toBe(401);
+    expect(h.provider.stats.tokenRequests).toBe(1);
   });
 
   it('returns any other HTTP answer as a completed job', async () => {
