@@ -38,8 +38,9 @@ export async function callApi(
   options: CallOptions = {},
 ): Promise<CallResult> {
   let loaded = await loadUsable(services, payload);
-  const url = resolveCallUrl(payload.url, prepareConnection(services, loaded).allowed);
-  checkAllowed(url, prepareConnection(services, loaded).allowed);
+  const { allowed } = prepareConnection(services, loaded);
+  const url = resolveCallUrl(payload.url, allowed);
+  checkAllowed(url, allowed);
 
   if (isTokenDue(loaded.connection)) {
     await ensureUsableToken(services, loaded.connection);

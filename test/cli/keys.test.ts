@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyRing } from '../../src/secrets/keyring.js';
 import type { Connection } from '../../src/store/port.js';
+import { connectionInput } from '../store/fixtures.js';
 import { type CliSystem, cli, startCliSystem } from './cli.js';
 
 describe('keys generate', () => {
@@ -41,25 +42,17 @@ describe('keys rotate', () => {
     system = await startCliSystem(k1);
     seeded = [];
     for (const name of ['a', 'b', 'c']) {
-      const { connection } = await system.store.connections.upsert({
-        connector: 'acme',
-        owner: 'ws-rotate',
-        uniqueId: name,
-        name,
-        status: 'active',
-        fields: { client_id: name },
-        secrets: { client_secret: old.seal(`secret-${name}`) },
-        accessToken: old.seal(`access-${name}`),
-        refreshToken: name === 'a' ? old.seal('refresh-a') : null,
-        tokenType: 'Bearer',
-        scopes: [],
-        tokenMeta: {},
-        testValues: {},
-        expiresAt: null,
-        renewAt: null,
-        lastTest: null,
-        lastError: null,
-      });
+      const { connection } = await system.store.connections.upsert(
+        connectionInput({
+          owner: 'ws-rotate',
+          uniqueId: name,
+          name,
+          fields: { client_id: name },
+          secrets: { client_secret: old.seal(`secret-${name}`) },
+          accessToken: old.seal(`access-${name}`),
+          refreshToken: name === 'a' ? old.seal('refresh-a') : null,
+        }),
+      );
       seeded.push(connection);
     }
   });

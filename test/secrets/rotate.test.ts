@@ -5,6 +5,7 @@ import { KeyRing } from '../../src/secrets/keyring.js';
 import { rotateKeys } from '../../src/secrets/rotate.js';
 import type { Connection, ConnectionInput, Store } from '../../src/store/port.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
+import { connectionInput } from '../store/fixtures.js';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `rotate_test_${randomBytes(4).toString('hex')}`;
@@ -31,25 +32,16 @@ afterAll(async () => {
 
 /** A connection whose secret values and tokens are sealed with `keys`; the clear texts derive from `name`. */
 function connection(owner: string, name: string, keys: KeyRing, withTokens = true): ConnectionInput {
-  return {
+  return connectionInput({
     connector: 'test-api',
     owner,
     uniqueId: name,
     name,
-    status: 'active',
     fields: { client_id: `id-${name}` },
     secrets: { client_secret: keys.seal(`secret-${name}`), private_key: keys.seal(`pem-${name}`) },
     accessToken: withTokens ? keys.seal(`access-${name}`) : null,
     refreshToken: withTokens ? keys.seal(`refresh-${name}`) : null,
-    tokenType: 'Bearer',
-    scopes: [],
-    tokenMeta: {},
-    testValues: {},
-    expiresAt: null,
-    renewAt: null,
-    lastTest: null,
-    lastError: null,
-  };
+  });
 }
 
 const sealedValues = (c: Connection) =>
