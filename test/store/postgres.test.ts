@@ -79,6 +79,20 @@ describe('findDue on PostgreSQL', () => {
 });
 
 describe('outages', () => {
+  it('when a query gets no answer in time, it fails as store_unavailable instead of holding the job', async () => {
+    const db = openDb({ url: POSTGRES_URL, queryTimeoutMs: 200 });
+    try {
+      await expect(db.query('SELECT pg_sleep(3)')).rejects.toMatchObject({
+        kind: 'transient',
+        code: 'store_unavailable',
+      });
+      // The pool recovers: the next query is answered.
+      expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.pool.end();
+    }
+  });
+
   it('when the database is unreachable, operations fail with a transient store_unavailable', async () => {
     const closedPort = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {

@@ -48,6 +48,8 @@ export function createMongoStore(options: MongoOptions): Store {
         bufferCommands: false,
         autoIndex: false,
         autoCreate: false,
+        // As the PostgreSQL adapter's query timeout: an operation with no answer fails instead of holding its job.
+        ...(/[?&]socketTimeoutMS=/i.test(options.url) ? {} : { socketTimeoutMS: 30_000 }),
         ...(/[?&]serverSelectionTimeoutMS=/i.test(options.url)
           ? {}
           : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000 }),

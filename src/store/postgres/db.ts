@@ -15,6 +15,11 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How long to wait for a connection before failing with `store_unavailable`. @default 5000 */
   connectTimeoutMs?: number;
+  /**
+   * How long one query may wait for its answer before failing with `store_unavailable`. A socket left half-open by a
+   * database that went away would otherwise hold the job (and its lock) forever. @default 30000
+   */
+  queryTimeoutMs?: number;
 }
 
 export interface Db {
@@ -53,6 +58,7 @@ export function openDb(options: PostgresOptions): Db {
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
     keepAlive: true,
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process. The pool

@@ -28,6 +28,7 @@ const CONNECTION_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'Client was closed and is not queryable',
+  'Query read timeout',
 ];
 
 export function isTransientPgError(error: unknown): boolean {
