@@ -79,6 +79,23 @@ describe('findDue on PostgreSQL', () => {
 });
 
 describe('outages', () => {
+  it('when the connection drops in the middle of a transaction, it fails as store_unavailable and the process lives on', async () => {
+    const db = openDb({ url: POSTGRES_URL });
+    try {
+      const attempt = db.transaction(async (query) => {
+        const [row] = (await query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>;
+        await admin.query('SELECT pg_terminate_backend($1)', [row?.pid]);
+        // Give the dropped socket time to reach the client: its 'error' event must not go unhandled.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return query('SELECT 1');
+      });
+      await expect(attempt).rejects.toMatchObject({ kind: 'transient', code: 'store_unavailable' });
+      expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.pool.end();
+    }
+  });
+
   it('when a query gets no answer in time, it fails as store_unavailable instead of holding the job', async () => {
     const db = openDb({ url: POSTGRES_URL, queryTimeoutMs: 200 });
     try {

@@ -85,16 +85,23 @@ export function openDb(options: PostgresOptions): Db {
         throw toStoreError(error);
       }
       let broken: Error | undefined;
+      // A checked-out client has no pool listener: a connection dropped mid-transaction (a database restart) would
+      // emit an unhandled 'error' and end the process. The failing query rejects as well; note the client as broken.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(async (sql, params = []) => (await client.query(sql, params)).rows);
         await client.query(result === ROLLBACK ? 'ROLLBACK' : 'COMMIT');
         return result;
       } catch (error) {
-        broken = error instanceof Error ? error : undefined;
+        broken ??= error instanceof Error ? error : undefined;
         await client.query('ROLLBACK').catch(() => {});
         throw toStoreError(error);
       } finally {
+        client.off('error', onError);
         // A client whose connection failed must not go back to the pool.
         client.release(broken);
       }
