@@ -15,6 +15,17 @@ export async function loadOwned(services: Services, owner: string, id: string): 
   return loaded;
 }
 
+/**
+ * As `loadOwned`, but read from the store and published to every cache. For refresh and revoke: a worker that died
+ * between its store write and its publish left the caches one version behind, and these jobs repair that instead of
+ * deciding on the stale copy.
+ */
+export async function loadOwnedFromStore(services: Services, owner: string, id: string): Promise<LoadedConnection> {
+  const connection = await services.store.connections.get(id);
+  if (!connection || connection.owner !== owner) throw notFound(`connection ${id}`);
+  return services.cache.remember(connection);
+}
+
 /** Refuses connections that may not be used for API requests. */
 export function assertUsable(connection: Connection, allowError = false): void {
   const { status } = connection;

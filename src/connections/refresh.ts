@@ -1,6 +1,6 @@
 /** refresh: renews a connection's token when due, or at once with `force`; single-flight (see `renew.ts`). */
 import type { RefreshPayload, RefreshResult } from '../queue/schemas.js';
-import { loadOwned } from './load.js';
+import { loadOwnedFromStore } from './load.js';
 import { renewToken } from './renew.js';
 import type { Services } from './services.js';
 
@@ -10,7 +10,7 @@ export async function refreshConnection(
   payload: RefreshPayload,
   attempt?: number,
 ): Promise<RefreshResult> {
-  const { connection } = await loadOwned(services, payload.owner, payload.connectionId);
+  const { connection } = await loadOwnedFromStore(services, payload.owner, payload.connectionId);
   // A forced refresh is the "by hand" renewal that may revive a connection in status error.
   const force = payload.force ?? false;
   if (!force && connection.status !== 'active') {

@@ -11,14 +11,14 @@ import type { RevokePayload, RevokeResult } from '../queue/schemas.js';
 import type { Connection } from '../store/port.js';
 import type { LoadedConnector } from './cache.js';
 import { connectionContext } from './context.js';
-import { loadOwned, patchConnection } from './load.js';
+import { loadOwnedFromStore, patchConnection } from './load.js';
 import type { Services } from './services.js';
 import { tokenEndpointSpec } from './token.js';
 
 type ProviderOutcome = Pick<RevokeResult, 'providerRevoked' | 'reason'>;
 
 export async function revokeConnection(services: Services, payload: RevokePayload): Promise<RevokeResult> {
-  const { connection: loaded, connector } = await loadOwned(services, payload.owner, payload.connectionId);
+  const { connection: loaded, connector } = await loadOwnedFromStore(services, payload.owner, payload.connectionId);
   if (loaded.status === 'revoked') {
     return { connectionId: loaded.id, status: 'revoked', providerRevoked: null, reason: 'already revoked' };
   }

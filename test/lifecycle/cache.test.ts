@@ -44,4 +44,23 @@ describe('the connector cache', () => {
     expect(await h.runtime.redis.get(key)).toBe(String(loaded.stored.updatedAt.getTime()));
     expect(await h.runtime.services.cache.connector('reset')).toBe(loaded);
   });
+
+  it('when a writer died between its store write and its publish, a forced refresh decides on the stored state', async () => {
+    await h.applyConnector(providerConnector(h.provider.url, { key: 'died' }));
+    const { connectionId } = await h.client.connect({
+      owner: 'ws',
+      connector: 'died',
+      fields: { client_id: 'cached', client_secret: 'secret' },
+    });
+    await h.client.call({ owner: 'ws', connectionId, url: 'echo' });
+    // A refresh on another worker stored a new token and died before publishing it: caches still hold the old one.
+    const stored = await h.runtime.store.connections.get(connectionId);
+    await h.runtime.store.connections.update(connectionId, stored?.version ?? 0, {
+      accessToken: h.keys.seal('token-of-a-dead-worker'),
+    });
+    h.provider.reset();
+    expect(await h.client.refresh({ owner: 'ws', connectionId, force: true })).toMatchObject({ renewed: true });
+    expect(h.provider.stats.tokenRequests).toBe(1);
+    expect((await h.client.call({ owner: 'ws', connectionId, url: 'echo' })).status).toBe(200);
+  });
 });
