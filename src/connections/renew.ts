@@ -24,10 +24,11 @@ export interface RenewOptions {
   /** Renew a connection in status `error` (a renewal asked for by hand). @default false */
   allowError?: boolean;
   /**
-   * Opportunistic renewal (before an API call): while the last renewal failure is within the cooldown and the token
-   * has not actually expired, use it instead of asking a failing provider again. @default false
+   * Opportunistic renewal, before the token is used: it is due only once the scheduled renewal is late (see
+   * `DueFor`), and while the last renewal failure is within the cooldown and the token has not actually expired, it
+   * is used instead of asking a failing provider again. @default false
    */
-  respectCooldown?: boolean;
+  beforeUse?: boolean;
   /** The attempt of the job asking, reported by a `connection.renewal_failed` event. */
   attempt?: number;
 }
@@ -56,9 +57,9 @@ export async function ensureUsableToken(
   connection: Connection,
   options: Pick<RenewOptions, 'allowError'> = {},
 ): Promise<void> {
-  if (!isTokenDue(connection)) return;
+  if (!isTokenDue(connection, new Date(), 'use')) return;
   try {
-    await renewToken(services, connection, { ...options, respectCooldown: true });
+    await renewToken(services, connection, { ...options, beforeUse: true });
   } catch (error) {
     if (!(isAppError(error) && error.kind === 'transient' && stillValid(connection))) throw error;
     services.log.warn(
@@ -81,11 +82,12 @@ export async function renewToken(
   options: RenewOptions = {},
 ): Promise<RenewOutcome> {
   const staleToken = options.force ? (options.staleToken ?? start.accessToken) : undefined;
-  const cooldownMs = options.respectCooldown ? services.settings.renewalCooldownMs : 0;
+  const cooldownMs = options.beforeUse ? services.settings.renewalCooldownMs : 0;
+  const dueFor = options.beforeUse ? 'use' : 'renewal';
   const needsRenewal = (connection: Connection) =>
     options.force
       ? connection.accessToken === staleToken
-      : isTokenDue(connection) && !inCooldown(connection, cooldownMs);
+      : isTokenDue(connection, new Date(), dueFor) && !inCooldown(connection, cooldownMs);
 
   for (;;) {
     const current = await read(services, start.id);

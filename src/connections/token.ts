@@ -100,12 +100,24 @@ export function tokenPatch(
   };
 }
 
+/**
+ * Who asks whether a token is due. The scheduled renewal (`renewal`) renews at `renewAt`; a caller about to use the
+ * token (`use`) steps in only halfway between `renewAt` and expiry, when the scheduled renewal is late. Otherwise
+ * calls that happen to land at `renewAt` would race the renewal job and do its work.
+ */
+export type DueFor = 'renewal' | 'use';
+
 /** A token is due when there is none, or its renewal time has come. Tokens without expiry are never due by time. */
 export function isTokenDue(
   connection: { accessToken: string | null; renewAt: Date | null; expiresAt: Date | null },
   now = new Date(),
+  dueFor: DueFor = 'renewal',
 ): boolean {
   if (!connection.accessToken) return true;
-  const dueAt = connection.renewAt ?? connection.expiresAt;
-  return dueAt !== null && dueAt.getTime() <= now.getTime();
+  const { renewAt, expiresAt } = connection;
+  if (!expiresAt) return renewAt !== null && renewAt.getTime() <= now.getTime();
+  const renewalAt = renewAt ?? expiresAt;
+  const dueAt =
+    dueFor === 'use' ? renewalAt.getTime() + (expiresAt.getTime() - renewalAt.getTime()) / 2 : renewalAt.getTime();
+  return dueAt <= now.getTime();
 }

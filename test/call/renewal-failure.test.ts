@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 beforeEach(() => h.provider.reset());
 
-/** A connection whose token is due for renewal (inside the margin) but not expired. */
+/** A connection whose token is due even for a call (the scheduled renewal is late) but not expired. */
 async function dueButValid() {
   const clientId = `rf-${++counter}`;
   h.provider.registerClient({
@@ -27,7 +27,8 @@ async function dueButValid() {
   });
   const stored = await h.runtime.store.connections.get(connectionId);
   const updated = await h.runtime.store.connections.update(connectionId, stored?.version ?? 0, {
-    renewAt: new Date(Date.now() - 1000),
+    renewAt: new Date(Date.now() - 120_000),
+    expiresAt: new Date(Date.now() + 60_000),
   });
   if (updated) await h.runtime.services.cache.publish(updated);
   h.provider.reset();
