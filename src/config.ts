@@ -136,6 +136,11 @@ export const configSchema = z
     WEBHOOK_RETRY_SECONDS: positiveInteger(86_400),
     /** Finished event jobs kept on the `connection-events` queue (completed and failed each). @default 10000 */
     EVENTS_RETENTION_COUNT: positiveInteger(10_000),
+    /**
+     * How often each worker looks for unpublished events (a query per look). Lifecycle jobs publish their events as
+     * they finish; the poll picks up the rest: renewals made by calls, and events a crashed process left. @default 250
+     */
+    EVENTS_POLL_MS: positiveInteger(250),
     /** Finished jobs kept per queue. @default 1000 */
     JOB_RETENTION_COUNT: positiveInteger(1000),
     /** Age after which finished jobs are removed. @default 86400 */

@@ -39,6 +39,10 @@ export function startWorker(runtime: Runtime): RunningWorker {
   });
   // Events: the outbox publisher, and the webhook sender (a worker like the others) when configured.
   const events = startEvents(runtime);
+  // A lifecycle job, done or failed, has usually stored events: publish them now rather than at the next poll.
+  const lifecycle = workers.filter((worker) => worker.name === CONNECTIONS_QUEUE);
+  for (const worker of lifecycle)
+    for (const outcome of ['completed', 'failed'] as const) worker.on(outcome, () => events.publisher.nudge());
   if (events.webhooks) workers.push(events.webhooks);
   log.info({ queues: workers.map((worker) => worker.name), concurrency }, 'worker started');
 

@@ -39,6 +39,8 @@ export class EventPublisher {
   private running: Promise<void> | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
+  /** Set by `nudge` during a round, whose claim may have missed the events it announces. */
+  private nudged = false;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -76,8 +78,9 @@ export class EventPublisher {
     this.running ??= this.loop();
   }
 
-  /** Looks at the outbox now instead of at the next poll. */
+  /** Looks at the outbox now instead of at the next poll (after the current round, if one is running). */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -91,12 +94,13 @@ export class EventPublisher {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       let handled = 0;
+      this.nudged = false;
       try {
         handled = await this.publishOnce();
       } catch (error) {
         this.log.warn({ err: { message: (error as Error).message } }, 'publishing connection events failed; retrying');
       }
-      if (handled < this.batchSize && !this.stopped) await this.sleep();
+      if (handled < this.batchSize && !this.stopped && !this.nudged) await this.sleep();
     }
   }
 

@@ -23,6 +23,7 @@ export function startEvents(runtime: Runtime): RunningEvents {
   const { config, log, store, queues } = runtime;
   const publisher = new EventPublisher(store.outbox, queues.events, log, {
     retentionCount: config.eventsRetentionCount,
+    pollMs: config.eventsPollMs,
   });
   publisher.start();
   const webhooks = config.webhookUrl ? startWebhooks(runtime, config.webhookUrl) : null;
