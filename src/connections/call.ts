@@ -8,7 +8,7 @@
 import { AppError } from '../errors.js';
 import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
 import { callerHeaders, maskHeaders } from '../http/headers.js';
-import { shapeResponseBody } from '../http/response-body.js';
+import { redactSecrets, shapeResponseBody } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import { type InboundResponse, type OutboundRequest, send } from '../http/send.js';
 import type { CallPayload, CallResult } from '../queue/schemas.js';
@@ -133,29 +133,8 @@ function shapeAnswer(response: InboundResponse, prepared: PreparedConnection): C
   return {
     status: response.status,
     headers,
-    body: shapeResponseBody(scrub(response.body, prepared.secretBytes), response.headers['content-type']),
+    body: shapeResponseBody(redactSecrets(response.body, prepared.secretBytes), response.headers['content-type']),
   };
-}
-
-const REDACTED = Buffer.from('[redacted]');
-
-/** Replaces every occurrence of a secret in a body (an upstream may echo what it received). */
-function scrub(body: Buffer, secrets: readonly Buffer[]): Buffer {
-  let result = body;
-  for (const needle of secrets) {
-    let at = result.indexOf(needle);
-    if (at === -1) continue;
-    const parts: Buffer[] = [];
-    let from = 0;
-    while (at !== -1) {
-      parts.push(result.subarray(from, at), REDACTED);
-      from = at + needle.length;
-      at = result.indexOf(needle, from);
-    }
-    parts.push(result.subarray(from));
-    result = Buffer.concat(parts);
-  }
-  return result;
 }
 
 /**

@@ -40,11 +40,17 @@ export function connectionContext(keys: KeyRing, connection: Connection): Templa
   };
 }
 
-/** Every clear secret a connection's context holds: used to mask answers and logs. */
+/**
+ * Every clear secret a connection's context holds, used to mask answers and logs: once each, longest first, so that
+ * redacting a secret that happens to be part of another (a short client secret inside a token) cannot leave the
+ * rest of the other in clear.
+ */
 export function secretValues(context: TemplateContext, secretKeys: readonly string[]): string[] {
-  const values = secretKeys
-    .map((key) => context.fields[key])
-    .filter((v): v is string => typeof v === 'string' && v !== '');
-  if (context.access_token) values.push(context.access_token);
-  return values;
+  const values = new Set<string>();
+  for (const key of secretKeys) {
+    const value = context.fields[key];
+    if (typeof value === 'string' && value !== '') values.add(value);
+  }
+  if (context.access_token) values.add(context.access_token);
+  return [...values].sort((a, b) => b.length - a.length);
 }

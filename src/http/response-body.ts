@@ -1,6 +1,7 @@
 /**
- * Shapes a response body for a job's return value, which must be JSON-serialisable.
+ * Shapes a response body for a job's return value, which must be JSON-serialisable, with no secret left in it.
  */
+import { REDACTED } from './headers.js';
 
 /** A body that is neither JSON nor text, kept losslessly. */
 export interface BinaryBody {
@@ -65,4 +66,29 @@ export function shapeResponseBody(body: Buffer, contentType: string | undefined)
   }
   if (isText(type)) return decodeText(body, contentType ?? '');
   return { base64: body.toString('base64'), contentType: contentType ?? DEFAULT_CONTENT_TYPE } satisfies BinaryBody;
+}
+
+const REDACTED_BYTES = Buffer.from(REDACTED);
+
+/**
+ * Replaces every occurrence of a secret in a body (an upstream may echo what it received). `secrets` must come
+ * longest first (as `secretValues` lists them): once a shorter secret inside a longer one is redacted, the longer
+ * one would no longer match.
+ */
+export function redactSecrets(body: Buffer, secrets: readonly Buffer[]): Buffer {
+  let result = body;
+  for (const needle of secrets) {
+    let at = result.indexOf(needle);
+    if (at === -1) continue;
+    const parts: Buffer[] = [];
+    let from = 0;
+    while (at !== -1) {
+      parts.push(result.subarray(from, at), REDACTED_BYTES);
+      from = at + needle.length;
+      at = result.indexOf(needle, from);
+    }
+    parts.push(result.subarray(from));
+    result = Buffer.concat(parts);
+  }
+  return result;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { secretValues } from '../../src/connections/context.js';
 import { AppError } from '../../src/errors.js';
 import { assertHeaderSafe, callerHeaders, maskHeaders, mergeHeaders, REDACTED } from '../../src/http/headers.js';
-import { shapeResponseBody } from '../../src/http/response-body.js';
+import { redactSecrets, shapeResponseBody } from '../../src/http/response-body.js';
 import { backoffDelay, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/http/retry-after.js';
 
 describe('parseRetryAfter', () => {
@@ -118,6 +119,29 @@ describe('shapeResponseBody', () => {
       base64: buf('{"a":1}').toString('base64'),
       contentType: 'application/octet-stream',
     });
+  });
+});
+
+describe('redactSecrets', () => {
+  const redact = (body: string, secrets: string[]) =>
+    redactSecrets(
+      Buffer.from(body),
+      secrets.map((secret) => Buffer.from(secret)),
+    ).toString();
+
+  it('replaces every occurrence of every secret, leaving the rest', () => {
+    expect(redact('{"a":"tok-1","b":"tok-1","c":"pw"}', ['tok-1', 'pw'])).toBe(
+      '{"a":"[redacted]","b":"[redacted]","c":"[redacted]"}',
+    );
+    expect(redact('nothing here', ['tok-1'])).toBe('nothing here');
+  });
+
+  it('when a client secret is part of the token, listed by secretValues, no piece of the token is left', () => {
+    const secrets = secretValues({ fields: { client_secret: 'Ab3', client_id: 'id' }, access_token: 'xyzAb3uvw' }, [
+      'client_secret',
+    ]);
+    expect(secrets).toEqual(['xyzAb3uvw', 'Ab3']);
+    expect(redact('Bearer xyzAb3uvw and Ab3', secrets)).toBe('Bearer [redacted] and [redacted]');
   });
 });
 
