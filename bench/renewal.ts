@@ -21,6 +21,7 @@ import { CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { createRedis } from '../src/queue/redis.js';
 import { type SweepResult, sweepDue } from '../src/scheduler/sweep.js';
 import { createStore } from '../src/store/index.js';
+import type { Store } from '../src/store/port.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -72,7 +73,7 @@ interface Fixture {
   due: number;
   schema: string;
   prefix: string;
-  store: ReturnType<typeof createStore>;
+  store: Store;
   queue: Queue;
   results: SweepResult[];
 }
@@ -80,7 +81,7 @@ interface Fixture {
 async function prepare(admin: pg.Client, total: number, due: number): Promise<Fixture> {
   const id = randomBytes(4).toString('hex');
   const schema = `bench_renewal_${id}`;
-  const store = createStore(DATABASE_URL, { schema });
+  const store = await createStore(DATABASE_URL, { schema });
   await store.migrate();
   await seed(admin, schema, total, due);
   const queue = new Queue(CONNECTIONS_QUEUE, { connection: producer, prefix: `bench${id}` });

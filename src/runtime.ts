@@ -46,7 +46,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     log,
   );
   configureTransport({ extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined });
-  const store = createStore(config.databaseUrl, { schema: config.databaseSchema });
+  const store = await createStore(config.databaseUrl, { schema: config.databaseSchema });
   await store.migrate();
   const redis = createRedis(config.redisUrl, 'client', log);
   const producer = createRedis(config.redisUrl, 'producer', log);

@@ -22,7 +22,7 @@ function configAndLog(): { config: Config; log: Logger } {
 /** Runs `fn` with the store only (no Redis, no key ring), migrated so that a fresh database reads as empty. */
 export async function withStore<T>(fn: (context: StoreContext) => Promise<T>): Promise<T> {
   const { config, log } = configAndLog();
-  const store = createStore(config.databaseUrl, { schema: config.databaseSchema });
+  const store = await createStore(config.databaseUrl, { schema: config.databaseSchema });
   try {
     await store.migrate();
     return await fn({ config, log, store });

@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectionEventType, connectionEvent } from '../../src/events/event.js';
-import { createMongoStore, createPostgresStore } from '../../src/store/index.js';
+import { createMongoStore } from '../../src/store/mongo/index.js';
 import type { Connection, Store, UpsertOutcome } from '../../src/store/port.js';
+import { createPostgresStore } from '../../src/store/postgres/index.js';
 import { connectionInput, connectorDefinition, POSTGRES_URL, throwawaySchema } from './fixtures.js';
 
 interface Target {

@@ -2,10 +2,10 @@
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/port.js';
 import { findDueSql } from '../../src/store/postgres/connections.js';
 import { openDb } from '../../src/store/postgres/db.js';
+import { createPostgresStore } from '../../src/store/postgres/index.js';
 import { MIGRATIONS, migrate } from '../../src/store/postgres/migrations.js';
 import { connectionInput, POSTGRES_URL, throwawaySchema } from './fixtures.js';
 
