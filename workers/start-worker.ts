@@ -25,6 +25,8 @@ export function startWorker(runtime: Runtime): RunningWorker {
     [CONNECTIONS_QUEUE]: config.workerConcurrencyConnections,
     [CALLS_QUEUE]: config.workerConcurrencyCalls,
   };
+  // Events: the outbox publisher, and the webhook sender (a worker like the others) when configured.
+  const events = startEvents(runtime);
   const workers = [CONNECTIONS_QUEUE, CALLS_QUEUE].map((queueName) => {
     const worker = new Worker(queueName, createProcessor(queueName, services, policy), {
       connection: createRedis(config.redisUrl, 'worker', log),
@@ -35,14 +37,11 @@ export function startWorker(runtime: Runtime): RunningWorker {
       ...retention,
     });
     worker.on('error', (error) => log.error({ err: { message: error.message }, queue: queueName }, 'worker error'));
+    // A lifecycle job, done or failed, has usually stored events: publish them now rather than at the next poll.
+    if (queueName === CONNECTIONS_QUEUE)
+      for (const outcome of ['completed', 'failed'] as const) worker.on(outcome, () => events.publisher.nudge());
     return worker;
   });
-  // Events: the outbox publisher, and the webhook sender (a worker like the others) when configured.
-  const events = startEvents(runtime);
-  // A lifecycle job, done or failed, has usually stored events: publish them now rather than at the next poll.
-  const lifecycle = workers.filter((worker) => worker.name === CONNECTIONS_QUEUE);
-  for (const worker of lifecycle)
-    for (const outcome of ['completed', 'failed'] as const) worker.on(outcome, () => events.publisher.nudge());
   if (events.webhooks) workers.push(events.webhooks);
   log.info({ queues: workers.map((worker) => worker.name), concurrency }, 'worker started');
 

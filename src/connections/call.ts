@@ -42,7 +42,7 @@ export async function callApi(
   const url = resolveCallUrl(payload.url, allowed);
   checkAllowed(url, allowed);
 
-  if (isTokenDue(loaded.connection, new Date(), 'use')) {
+  if (isTokenDue(loaded.connection, Date.now(), 'use')) {
     await ensureUsableToken(services, loaded.connection);
     loaded = await loadUsable(services, payload);
   }

@@ -57,7 +57,7 @@ export async function ensureUsableToken(
   connection: Connection,
   options: Pick<RenewOptions, 'allowError'> = {},
 ): Promise<void> {
-  if (!isTokenDue(connection, new Date(), 'use')) return;
+  if (!isTokenDue(connection, Date.now(), 'use')) return;
   try {
     await renewToken(services, connection, { ...options, beforeUse: true });
   } catch (error) {
@@ -87,7 +87,7 @@ export async function renewToken(
   const needsRenewal = (connection: Connection) =>
     options.force
       ? connection.accessToken === staleToken
-      : isTokenDue(connection, new Date(), dueFor) && !inCooldown(connection, cooldownMs);
+      : isTokenDue(connection, Date.now(), dueFor) && !inCooldown(connection, cooldownMs);
 
   for (;;) {
     const current = await read(services, start.id);

@@ -107,17 +107,19 @@ export function tokenPatch(
  */
 export type DueFor = 'renewal' | 'use';
 
-/** A token is due when there is none, or its renewal time has come. Tokens without expiry are never due by time. */
+/**
+ * A token is due when there is none, or its renewal time (for `use`, halfway from it to expiry) has come at `now`
+ * (ms since the epoch). Tokens without expiry are never due by time: `renewAt` is derived from the expiry.
+ */
 export function isTokenDue(
   connection: { accessToken: string | null; renewAt: Date | null; expiresAt: Date | null },
-  now = new Date(),
+  now = Date.now(),
   dueFor: DueFor = 'renewal',
 ): boolean {
   if (!connection.accessToken) return true;
   const { renewAt, expiresAt } = connection;
-  if (!expiresAt) return renewAt !== null && renewAt.getTime() <= now.getTime();
-  const renewalAt = renewAt ?? expiresAt;
-  const dueAt =
-    dueFor === 'use' ? renewalAt.getTime() + (expiresAt.getTime() - renewalAt.getTime()) / 2 : renewalAt.getTime();
-  return dueAt <= now.getTime();
+  if (!expiresAt) return false;
+  const renewalAt = (renewAt ?? expiresAt).getTime();
+  const dueAt = dueFor === 'use' ? (renewalAt + expiresAt.getTime()) / 2 : renewalAt;
+  return dueAt <= now;
 }

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { isTokenDue, renewalTime } from '../../src/connections/token.js';
 
-const now = new Date('2026-01-01T00:00:00Z');
-const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+const start = new Date('2026-01-01T00:00:00Z');
+const now = start.getTime();
+const at = (seconds: number) => new Date(now + seconds * 1000);
 
 describe('when a token is due', () => {
   it('renews at expiry minus the smaller of the margin and the ratio of its lifetime', () => {
     const renewal = { marginSeconds: 300, marginRatio: 0.5 };
-    expect(renewalTime(at(3600), now, renewal)).toEqual(at(3300));
-    expect(renewalTime(at(20), now, renewal)).toEqual(at(10));
-    expect(renewalTime(null, now, renewal)).toBeNull();
+    expect(renewalTime(at(3600), start, renewal)).toEqual(at(3300));
+    expect(renewalTime(at(20), start, renewal)).toEqual(at(10));
+    expect(renewalTime(null, start, renewal)).toBeNull();
   });
 
   it('for the scheduled renewal, from renewAt on', () => {
