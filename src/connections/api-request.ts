@@ -12,6 +12,8 @@ import type { OutboundRequest } from '../http/send.js';
 export interface RenderedDefaults {
   headers: Record<string, string>;
   query: Record<string, string>;
+  /** `query` serialised as a URL's query string would show it (without `?`); '' when there is none. */
+  queryString: string;
   body: Record<string, unknown>;
 }
 
@@ -44,9 +46,11 @@ export function renderDefaults(connector: ResolvedConnector, context: TemplateCo
   const defaults = connector.requestDefaults;
   const headers = mergeHeaders(renderRecord(defaults.headers, context));
   for (const [name, value] of Object.entries(headers)) assertHeaderSafe(name, value, `requestDefaults.headers.${name}`);
+  const query = renderRecord(defaults.query, context);
   return {
     headers,
-    query: renderRecord(defaults.query, context),
+    query,
+    queryString: new URLSearchParams(query).toString(),
     body: renderJson(defaults.body, context) as Record<string, unknown>,
   };
 }
@@ -55,21 +59,21 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
- * Builds the outbound request: defaults first, the request's own values on top. `input.url` is updated in place
- * (the same URL may be sent again after a renewal; setting the same parameters twice changes nothing).
+ * Builds the outbound request: defaults first, the request's own values on top. `input.url` is left as it is (the
+ * same URL may be sent again after a renewal).
  */
 export function buildApiRequest(
   defaults: RenderedDefaults,
   input: ApiRequestInput,
   limits: { timeoutMs: number; maxResponseBytes: number },
 ): OutboundRequest {
-  const url = input.url;
-  for (const name in defaults.query) url.searchParams.set(name, defaults.query[name] as string);
-  if (input.query) {
-    for (const [name, value] of Object.entries(input.query)) {
-      url.searchParams.delete(name);
-      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item));
-    }
+  let href = input.url.href;
+  // The common call (no query of its own): the defaults' query string, serialised once per connection version, is
+  // appended as is. Otherwise each parameter is set on a copy; the result is the same either way.
+  if (!input.query && !href.includes('?')) {
+    if (defaults.queryString !== '') href = `${href}?${defaults.queryString}`;
+  } else {
+    href = withQuery(input.url, defaults.query, input.query);
   }
   let headers: Record<string, string>;
   if (input.headers) {
@@ -88,5 +92,22 @@ export function buildApiRequest(
     body = JSON.stringify(json);
     headers['content-type'] ??= 'application/json';
   }
-  return { method: input.method, url: url.href, headers, body, ...limits };
+  return { method: input.method, url: href, headers, body, ...limits };
+}
+
+/** The href of `url` with the default query and the request's own query set on it (the request's values win). */
+function withQuery(
+  url: URL,
+  defaults: Record<string, string>,
+  own: Record<string, FieldValue | FieldValue[]> | undefined,
+): string {
+  const copy = new URL(url);
+  for (const name in defaults) copy.searchParams.set(name, defaults[name] as string);
+  if (own) {
+    for (const [name, value] of Object.entries(own)) {
+      copy.searchParams.delete(name);
+      for (const item of Array.isArray(value) ? value : [value]) copy.searchParams.append(name, String(item));
+    }
+  }
+  return copy.href;
 }

@@ -130,7 +130,8 @@ export function resolveCallUrl(url: string, allowed: AllowedUrl[]): URL {
       'url must be an absolute http(s) URL or a reference relative to the first allowed URL',
     );
   }
-  resolved.hash = '';
+  // Setting `hash` re-serialises the URL, so only when there is a fragment (even an empty one, as in `items#`).
+  if (url.includes('#')) resolved.hash = '';
   return resolved;
 }
 

@@ -40,6 +40,7 @@ describe('resolveCallUrl + checkAllowed', () => {
     ['items', 'https://api.example.com/v1/items'],
     ['/v1/items', 'https://api.example.com/v1/items'],
     ['items?q=1#frag', 'https://api.example.com/v1/items?q=1'],
+    ['items#', 'https://api.example.com/v1/items'],
     ['//evil.test/x', 'url_not_allowed'],
     ['../x', 'url_not_allowed'],
     ['\\\\evil.test\\x', 'url_not_allowed'],
