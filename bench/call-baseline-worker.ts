@@ -4,12 +4,14 @@
  * one token per connection). Whatever the real worker costs on top of this is the price of the project.
  *
  * Environment: REDIS_URL, QUEUE_PREFIX, CONCURRENCY, RETENTION_COUNT, UPSTREAM_URL, BENCH_TOKENS (JSON
- * `{ connectionId: token }`).
+ * `{ connectionId: token }`); COALESCING=1 gives it the project's Redis client (`createRedis`, one socket write per
+ * event-loop turn) instead of a plain ioredis client, to tell the call path's cost from the transport's gain.
  */
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { CALLS_QUEUE } from '../src/queue/names.js';
+import { createRedis } from '../src/queue/redis.js';
 import { attachProbe } from './call-probe.js';
 
 const env = (name: string) => {
@@ -41,7 +43,10 @@ const worker = new Worker(
     return { status: response.statusCode, headers: response.headers, body: await response.body.json() };
   },
   {
-    connection: new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null }),
+    connection:
+      process.env.COALESCING === '1'
+        ? createRedis(env('REDIS_URL'), 'worker')
+        : new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null }),
     prefix: env('QUEUE_PREFIX'),
     concurrency: Number(env('CONCURRENCY')),
     removeOnComplete: { count: retentionCount },

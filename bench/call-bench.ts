@@ -45,6 +45,12 @@ export interface CallBenchOptions {
   redisUrl?: string;
   /** PostgreSQL; the benchmark uses (and drops) its own schema. @default process.env.DATABASE_URL ?? local */
   databaseUrl?: string;
+  /**
+   * Gives the baseline the project's coalescing Redis client, so that the ratio shows the call path's own cost
+   * without the transport's gain. Not the benchmark of the target (that baseline is a bare BullMQ worker).
+   * @default false
+   */
+  baselineCoalescing?: boolean;
   /** When set, every child process writes V8 CPU profiles into `<profileDir>/<baseline|ours|upstream>/`. */
   profileDir?: string;
   /** Receives progress lines. @default none */
@@ -91,6 +97,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
     concurrency: options.concurrency ?? 100,
     warmup: options.warmup ?? 2_000,
     rounds: options.rounds ?? 3,
+    baselineCoalescing: options.baselineCoalescing ?? false,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
@@ -142,6 +149,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
           RETENTION_COUNT: String(config.jobRetentionCount),
           UPSTREAM_URL: upstreamUrl,
           BENCH_TOKENS: JSON.stringify(Object.fromEntries(tokens)),
+          COALESCING: settings.baselineCoalescing ? '1' : '0',
         },
         'baseline',
       ),

@@ -4,6 +4,7 @@
  *   npm run bench                          # 20,000 calls over 200 connections, concurrency 100
  *   npm run bench -- --calls 200000        # also checks RSS after 200,000 calls against RSS after 20,000
  *   npm run bench -- --profile bench/profiles   # V8 CPU profiles of both workers
+ *   npm run bench -- --baseline-coalescing      # baseline with our Redis client: the call path's own cost
  *
  * Needs Redis and PostgreSQL (REDIS_URL, DATABASE_URL; local defaults). Exits with 1 when a target is missed.
  */
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
     profile: { type: 'string' },
+    'baseline-coalescing': { type: 'boolean', default: false },
   },
 });
 const positive = (name: keyof typeof values) => {
@@ -36,6 +38,7 @@ const result = await runCallBench({
   concurrency: positive('concurrency'),
   warmup: positive('warmup'),
   rounds: positive('rounds'),
+  baselineCoalescing: values['baseline-coalescing'],
   ...(values.profile !== undefined && { profileDir: values.profile }),
   progress: (line) => console.log(`… ${line}`),
 });
@@ -58,7 +61,8 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
     ])}   rounds ${side.roundJobsPerSecond.map(Math.round).join(' / ')} jobs/s; ${side.completed} done, ${side.failed} failed${
       side.firstFailure ? ` (${side.firstFailure})` : ''
     }`;
-  const ratioMet = r.ratio >= TARGET_RATIO;
+  // Against a baseline that shares our Redis client the ratio is the call path's own cost, not the target's figure.
+  const ratioMet = r.options.baselineCoalescing || r.ratio >= TARGET_RATIO;
   const tokensMet = r.tokenRequests === r.options.connections;
   const noFailures = r.baseline.failed === 0 && r.ours.failed === 0;
   const lines = [
@@ -67,10 +71,12 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
     `machine: ${r.machine}`,
     '',
     columns(['worker', 'jobs/s', 'p50 ms', 'p99 ms', 'CPU µs/job', 'peak RSS']),
-    row('baseline', r.baseline),
+    row(r.options.baselineCoalescing ? 'baseline (coal.)' : 'baseline', r.baseline),
     row('oauth-cc-worker', r.ours),
     '',
-    `ratio ours/baseline: ${r.ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}) ${ratioMet ? 'met' : 'MISSED'}`,
+    r.options.baselineCoalescing
+      ? `ratio ours/baseline: ${r.ratio.toFixed(3)} (baseline with our Redis client: the call path's own cost; the target of ${TARGET_RATIO} is measured against the bare baseline)`
+      : `ratio ours/baseline: ${r.ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}) ${ratioMet ? 'met' : 'MISSED'}`,
     `token requests: ${r.tokenRequests} for ${r.options.connections} connections (target: equal) ${tokensMet ? 'met' : 'MISSED'}`,
   ];
   let memoryMet = true;
