@@ -67,6 +67,8 @@ export interface SideResult {
   roundJobsPerSecond: number[];
   /** Worker CPU time (user + system) per measured job, µs. */
   cpuMicrosPerJob: number;
+  /** Redis server CPU time per measured job, µs: Redis shares the machine's cores with the workers. */
+  redisCpuMicrosPerJob: number;
   /** Job processing time (finishedOn − processedOn), median over the rounds. */
   p50Ms: number;
   p99Ms: number;
@@ -161,10 +163,11 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
       { queue: baselineQueue, worker: baselineWorker, ids: [...tokens.keys()], phases: [] as PhaseResult[] },
       { queue: runtime.queues.calls, worker, ids: connectionIds, phases: [] as PhaseResult[] },
     ] as const;
-    for (const side of sides) await drain(side.queue, side.worker, settings.warmup, side.ids);
+    for (const side of sides) await drain(runtime.redis, side.queue, side.worker, settings.warmup, side.ids);
     // Rounds alternate between the sides, so that both see the same background load.
     for (let round = 1; round <= settings.rounds; round++) {
-      for (const side of sides) side.phases.push(await drain(side.queue, side.worker, settings.calls, side.ids));
+      for (const side of sides)
+        side.phases.push(await drain(runtime.redis, side.queue, side.worker, settings.calls, side.ids));
       const [b, o] = sides.map((side) => side.phases.at(-1)!.jobsPerSecond) as [number, number];
       progress(`round ${round}: baseline ${Math.round(b)} jobs/s, oauth-cc-worker ${Math.round(o)} jobs/s`);
     }
@@ -194,6 +197,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
 interface PhaseResult extends PhaseReport {
   durationMs: number;
   jobsPerSecond: number;
+  redisCpuMicros: number;
 }
 
 /** The rounds of one side as one figure: jobs over time summed; latencies the median round's. */
@@ -213,6 +217,7 @@ function combine(phases: PhaseResult[]): SideResult {
     jobsPerSecond: (completed * 1000) / durationMs,
     roundJobsPerSecond: phases.map((phase) => phase.jobsPerSecond),
     cpuMicrosPerJob: sum((phase) => phase.cpuMicros) / Math.max(1, completed),
+    redisCpuMicrosPerJob: sum((phase) => phase.redisCpuMicros) / Math.max(1, completed),
     p50Ms: median((phase) => phase.p50Ms),
     p99Ms: median((phase) => phase.p99Ms),
     maxRssBytes: last?.maxRssBytes ?? 0,
@@ -268,6 +273,7 @@ async function connectAll(
 
 /** Enqueues `count` calls on the paused queue, resumes it and waits until the worker has finished them all. */
 async function drain(
+  redis: Redis,
   queue: Queue,
   worker: Child,
   count: number,
@@ -286,11 +292,20 @@ async function drain(
   worker.send({ type: 'expect', count });
   await expecting;
   const done = worker.next<PhaseReport>('done', 60_000 + count * 5);
+  const redisBefore = await redisCpuMicros(redis);
   const started = Date.now();
   await queue.resume();
   const report = await done;
   const durationMs = Math.max(1, report.lastFinishedOn - started);
-  return { ...report, durationMs, jobsPerSecond: (report.completed * 1000) / durationMs };
+  const redisCpu = (await redisCpuMicros(redis)) - redisBefore;
+  return { ...report, durationMs, jobsPerSecond: (report.completed * 1000) / durationMs, redisCpuMicros: redisCpu };
+}
+
+/** The Redis server's CPU time so far (user + system of its main and background threads), µs. */
+async function redisCpuMicros(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
 }
 
 interface Child {

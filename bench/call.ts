@@ -49,7 +49,7 @@ process.exitCode = met ? 0 : 1;
 function report(r: CallBenchResult): { lines: string[]; met: boolean } {
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
   const columns = (cells: Array<string | number>) =>
-    cells.map((cell, i) => (i === 0 ? String(cell).padEnd(17) : String(cell).padStart(12))).join('');
+    cells.map((cell, i) => (i === 0 ? String(cell).padEnd(17) : String(cell).padStart(14))).join('');
   const row = (name: string, side: SideResult) =>
     `${columns([
       name,
@@ -57,6 +57,7 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
       side.p50Ms,
       side.p99Ms,
       Math.round(side.cpuMicrosPerJob),
+      Math.round(side.redisCpuMicrosPerJob),
       mb(side.maxRssBytes),
     ])}   rounds ${side.roundJobsPerSecond.map(Math.round).join(' / ')} jobs/s; ${side.completed} done, ${side.failed} failed${
       side.firstFailure ? ` (${side.firstFailure})` : ''
@@ -70,7 +71,7 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
     `Call throughput — ${r.options.rounds} rounds × ${r.options.calls} calls per worker over ${r.options.connections} connections, concurrency ${r.options.concurrency}, warm-up ${r.options.warmup}`,
     `machine: ${r.machine}`,
     '',
-    columns(['worker', 'jobs/s', 'p50 ms', 'p99 ms', 'CPU µs/job', 'peak RSS']),
+    columns(['worker', 'jobs/s', 'p50 ms', 'p99 ms', 'CPU µs/job', 'Redis µs/job', 'peak RSS']),
     row(r.options.baselineCoalescing ? 'baseline (coal.)' : 'baseline', r.baseline),
     row('oauth-cc-worker', r.ours),
     '',

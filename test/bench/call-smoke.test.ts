@@ -21,6 +21,7 @@ describe('call benchmark (smoke)', () => {
       expect(side).toMatchObject({ completed: CALLS, failed: 0 });
       expect(side.jobsPerSecond).toBeGreaterThan(0);
       expect(side.cpuMicrosPerJob).toBeGreaterThan(0);
+      expect(side.redisCpuMicrosPerJob).toBeGreaterThan(0);
       expect(side.p99Ms).toBeGreaterThanOrEqual(side.p50Ms);
       expect(side.maxRssBytes).toBeGreaterThan(0);
     }
