@@ -26,7 +26,7 @@ const ROLE_OPTIONS: Record<RedisRole, Omit<RedisOptions, 'replyMapping'>> = {
  * keeps the order in which commands were issued, so it is safe for BullMQ's scripts; a command waits at most until
  * the end of the current turn.
  */
-export class CoalescingRedis extends Redis {
+class CoalescingRedis extends Redis {
   private holding = false;
 
   override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
