@@ -23,8 +23,8 @@ const ROLE_OPTIONS: Record<RedisRole, Omit<RedisOptions, 'replyMapping'>> = {
  * sent one by one they cost a system call each, which on virtualised hosts is a large part of a job's CPU time
  * (docs/PERFORMANCE.md). The socket is corked at the first command of a turn and uncorked in the check phase
  * (`setImmediate`), after every callback of that turn's poll phase has run. Unlike ioredis' auto-pipelining, this
- * keeps the order in which commands were issued, so it is safe for BullMQ's scripts; a command waits at most until
- * the end of the current turn.
+ * keeps the order in which commands were issued, so it is safe for BullMQ's scripts. A command waits at most until
+ * the next check phase (one issued from an immediate, until the next turn's).
  */
 class CoalescingRedis extends Redis {
   private holding = false;
