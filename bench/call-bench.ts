@@ -39,7 +39,7 @@ export interface CallBenchOptions {
   concurrency?: number;
   /** Calls each worker runs before the measured ones (JIT, caches, sockets). @default 2000 */
   warmup?: number;
-  /** Measured rounds; each runs `calls` jobs on each side, alternating sides. @default 5 */
+  /** Measured rounds; each runs `calls` jobs on each side, alternating sides. @default 10 */
   rounds?: number;
   /** @default process.env.REDIS_URL ?? "redis://127.0.0.1:6379" */
   redisUrl?: string;
@@ -98,7 +98,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
     connections: options.connections ?? 200,
     concurrency: options.concurrency ?? 100,
     warmup: options.warmup ?? 2_000,
-    rounds: options.rounds ?? 5,
+    rounds: options.rounds ?? 10,
     baselineCoalescing: options.baselineCoalescing ?? false,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

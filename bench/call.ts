@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: call throughput of the real worker against a bare BullMQ + undici worker (see call-bench.ts).
  *
- *   npm run bench                          # 5 rounds × 20,000 calls per side over 200 connections, concurrency 100
+ *   npm run bench                          # 10 rounds × 20,000 calls per side over 200 connections, concurrency 100
  *   npm run bench -- --calls 200000        # also checks RSS after 200,000 calls against RSS after 20,000
  *   npm run bench -- --profile bench/profiles   # V8 CPU profiles of both workers
  *   npm run bench -- --baseline-coalescing      # baseline with our Redis client: the call path's own cost
@@ -21,7 +21,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '2000' },
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '10' },
     profile: { type: 'string' },
     'baseline-coalescing': { type: 'boolean', default: false },
   },
