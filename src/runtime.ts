@@ -7,13 +7,15 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ConnectionCache } from './connections/cache.js';
-import { RenewalLock } from './connections/lock.js';
-import type { DomainObserver, Services } from './connections/services.js';
+import type { Services } from './connections/services.js';
+import type { DomainObserver } from './domain/ports.js';
 import { closeTransport, configureTransport } from './http/send.js';
 import type { Logger } from './log.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE, EVENTS_QUEUE } from './queue/names.js';
 import { createRedis } from './queue/redis.js';
 import { QueueRenewalScheduler } from './queue/renewals.js';
+import { renewalLock } from './redis/lock.js';
+import { RedisVersionRegistry } from './redis/versions.js';
 import { loadKeyRing } from './secrets/dev-key.js';
 import type { KeyRing } from './secrets/keyring.js';
 import { createStore } from './store/index.js';
@@ -62,7 +64,6 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   const services: Services = {
     store,
     keys,
-    redis,
     log,
     settings: {
       tokenRequestTimeoutMs: config.tokenRequestTimeoutMs,
@@ -71,8 +72,8 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
       callMaxResponseBytes: config.callMaxResponseBytes,
       renewalCooldownMs: config.renewalCooldownSeconds * 1000,
     },
-    lock: new RenewalLock(redis, { prefix: config.queuePrefix, ttlMs: config.tokenRequestTimeoutMs + LOCK_SLACK_MS }),
-    cache: new ConnectionCache(store, redis, { prefix: config.queuePrefix }),
+    lock: renewalLock(redis, config.queuePrefix, config.tokenRequestTimeoutMs + LOCK_SLACK_MS),
+    cache: new ConnectionCache(store, new RedisVersionRegistry(redis, config.queuePrefix)),
     renewals: new QueueRenewalScheduler(queues.connections),
     observer: options.observer ?? {},
   };

@@ -1,7 +1,8 @@
 /** `oauth-cc connections …`: look at stored connections, never at their secrets. */
+
+import { CONNECTION_STATUSES, type Connection, type ConnectionStatus } from '../domain/model.js';
 import { notFound } from '../errors.js';
 import { maskSecretsDeep } from '../log.js';
-import { CONNECTION_STATUSES, type Connection, type ConnectionStatus } from '../store/port.js';
 import { type Command, positiveIntegerOption, UsageError } from './command.js';
 import { withStore } from './context.js';
 import { formatTable } from './table.js';

@@ -3,8 +3,8 @@
  * connection, with the request's own headers, query and body on top.
  */
 import type { ResolvedConnector } from '../definitions/resolve.js';
-import type { FieldValue } from '../definitions/schema.js';
 import { renderText, type TemplateContext } from '../definitions/templates.js';
+import type { FieldValue } from '../domain/model.js';
 import { assertHeaderSafe, mergeHeaders } from '../http/headers.js';
 import type { OutboundRequest } from '../http/send.js';
 

@@ -1,25 +1,17 @@
 /**
  * In-process cache of connections and connector definitions, correct across processes.
  *
- * Every write to a connection publishes its new version to a small Redis key; a reader compares that key with the
- * version it holds before using a cached entry (reads of one event-loop turn share one MGET: `batched-get.ts`). A refresh or revoke job publishes
+ * Every write to a connection publishes its new version to the version registry (in Redis: `redis/versions.ts`); a
+ * reader compares the published version with the one it holds before using a cached entry. A refresh or revoke job publishes
  * before it completes, so no later job on any worker can use the old token or a revoked connection. When the key is
  * missing (expired, or Redis lost its data) the entry is read again from the store, which is always right.
  */
-import type { Redis } from 'ioredis';
 import { type ResolvedConnector, resolveConnector } from '../definitions/resolve.js';
 import type { ConnectorDefinition } from '../definitions/schema.js';
+import type { Connection } from '../domain/model.js';
+import type { VersionRegistry } from '../domain/ports.js';
 import { notFound } from '../errors.js';
-import type { ApplyOutcome, Connection, Store, StoredConnector } from '../store/port.js';
-import { BatchedGet } from './batched-get.js';
-
-/** Only versions newer than the one stored may be published: a slow writer must not roll the key back. */
-const PUBLISH_SCRIPT = `
-local current = tonumber(redis.call('get', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > current then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
-return 1`;
-
-const VERSION_TTL_SECONDS = 30 * 24 * 3600;
+import type { ApplyOutcome, Store, StoredConnector } from '../store/port.js';
 
 /**
  * A connector's published stamp is its update time, not its version counter: a store that was recreated restarts
@@ -40,8 +32,6 @@ export interface LoadedConnection {
 }
 
 export interface ConnectionCacheOptions {
-  /** Key namespace, such as the queue prefix. */
-  prefix: string;
   /** Entries kept per process before the least recently used is dropped. @default 10000 */
   maxEntries?: number;
 }
@@ -50,36 +40,23 @@ export class ConnectionCache {
   private readonly connections = new Map<string, LoadedConnection>();
   private readonly connectors = new Map<string, LoadedConnector>();
   private readonly maxEntries: number;
-  private readonly versions: BatchedGet;
 
   constructor(
     private readonly store: Store,
-    private readonly redis: Redis,
-    private readonly options: ConnectionCacheOptions,
+    private readonly versions: VersionRegistry,
+    options: ConnectionCacheOptions = {},
   ) {
     this.maxEntries = options.maxEntries ?? 10_000;
-    this.versions = new BatchedGet(redis);
-  }
-
-  private connectionKey(id: string) {
-    return `${this.options.prefix}:oauth-cc:conn-ver:${id}`;
-  }
-
-  private connectorKey(key: string) {
-    return `${this.options.prefix}:oauth-cc:connector-ver:${key}`;
   }
 
   /** The connection with its connector, fresh as of the last published write; null when it does not exist. */
   async load(id: string): Promise<LoadedConnection | null> {
     const cached = this.connections.get(id);
     if (cached) {
-      const [connectionVersion, connectorVersion] = await this.versions.read([
-        this.connectionKey(id),
-        this.connectorKey(cached.connection.connector),
-      ]);
+      const [connectionVersion, connectorVersion] = await this.versions.read(id, cached.connection.connector);
       if (
-        Number(connectionVersion) === cached.connection.version &&
-        Number(connectorVersion) === connectorStamp(cached.connector.stored)
+        connectionVersion === cached.connection.version &&
+        connectorVersion === connectorStamp(cached.connector.stored)
       ) {
         this.touch(id, cached);
         return cached;
@@ -98,13 +75,7 @@ export class ConnectionCache {
     const connector = await this.connector(connection.connector);
     const entry: LoadedConnection = { connection, connector, memo: new Map() };
     this.touch(connection.id, entry);
-    await this.redis.eval(
-      PUBLISH_SCRIPT,
-      1,
-      this.connectionKey(connection.id),
-      connection.version,
-      VERSION_TTL_SECONDS,
-    );
+    await this.versions.publishConnection(connection.id, connection.version);
     return entry;
   }
 
@@ -117,8 +88,7 @@ export class ConnectionCache {
   async connector(key: string): Promise<LoadedConnector> {
     const cached = this.connectors.get(key);
     if (cached) {
-      const published = await this.redis.get(this.connectorKey(key));
-      if (Number(published) === connectorStamp(cached.stored)) return cached;
+      if ((await this.versions.readConnector(key)) === connectorStamp(cached.stored)) return cached;
     }
     const stored = await this.store.connectors.get(key);
     if (!stored) throw notFound(`connector "${key}"`);
@@ -137,13 +107,7 @@ export class ConnectionCache {
   }
 
   private async publishConnector(stored: StoredConnector): Promise<void> {
-    await this.redis.eval(
-      PUBLISH_SCRIPT,
-      1,
-      this.connectorKey(stored.definition.key),
-      connectorStamp(stored),
-      VERSION_TTL_SECONDS,
-    );
+    await this.versions.publishConnector(stored.definition.key, connectorStamp(stored));
   }
 
   private touch(id: string, entry: LoadedConnection) {

@@ -5,14 +5,15 @@
  * (single-flight renewal) → send with defaults, limits and the redirect policy → on an `expiredWhen` answer renew
  * once (forced, single-flight) and send again → shape the answer with every secret taken out.
  */
+
+import type { Connection } from '../domain/model.js';
+import type { CallCommand, CallResult } from '../domain/use-cases.js';
 import { AppError } from '../errors.js';
 import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
 import { callerHeaders, maskHeaders } from '../http/headers.js';
 import { redactSecrets, shapeResponseBody } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import { type InboundResponse, type OutboundRequest, send } from '../http/send.js';
-import type { CallPayload, CallResult } from '../queue/schemas.js';
-import type { Connection } from '../store/port.js';
 import { buildApiRequest } from './api-request.js';
 import type { LoadedConnection } from './cache.js';
 import { assertUsable, loadOwned, patchConnection } from './load.js';
@@ -34,7 +35,7 @@ export interface CallOptions {
 
 export async function callApi(
   services: Services,
-  payload: CallPayload,
+  payload: CallCommand,
   options: CallOptions = {},
 ): Promise<CallResult> {
   let loaded = await loadUsable(services, payload);
@@ -68,7 +69,7 @@ export async function callApi(
   return shapeAnswer(response, prepareConnection(services, loaded));
 }
 
-async function loadUsable(services: Services, payload: CallPayload): Promise<LoadedConnection> {
+async function loadUsable(services: Services, payload: CallCommand): Promise<LoadedConnection> {
   const loaded = await loadOwned(services, payload.owner, payload.connectionId);
   assertUsable(loaded.connection);
   return loaded;
@@ -77,7 +78,7 @@ async function loadUsable(services: Services, payload: CallPayload): Promise<Loa
 async function sendOnce(
   services: Services,
   loaded: LoadedConnection,
-  payload: CallPayload,
+  payload: CallCommand,
   url: URL,
 ): Promise<InboundResponse> {
   const { settings } = services;

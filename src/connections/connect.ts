@@ -4,11 +4,11 @@
  */
 import { secretFieldKeys, validateFieldValues } from '../definitions/fields.js';
 import { renderText, type TemplateContext } from '../definitions/templates.js';
+import type { LastTest } from '../domain/model.js';
+import type { ConnectCommand, ConnectResult } from '../domain/use-cases.js';
 import { AppError, isAppError } from '../errors.js';
 import { connectEvents } from '../events/event.js';
 import { requestToken } from '../oauth/client.js';
-import type { ConnectPayload, ConnectResult } from '../queue/schemas.js';
-import type { LastTest } from '../store/port.js';
 import { openAll, sealSecrets } from './context.js';
 import type { Services } from './services.js';
 import { isExpiredAnswer, pickTestValues, sendTestRequest, testFailure } from './test-api.js';
@@ -18,7 +18,7 @@ export type ConnectProgress = 'token' | 'test' | 'saved';
 
 export async function connect(
   services: Services,
-  payload: ConnectPayload,
+  payload: ConnectCommand,
   progress: (step: ConnectProgress) => Promise<void> = async () => {},
 ): Promise<ConnectResult> {
   const connector = await loadConnector(services, payload.connector);

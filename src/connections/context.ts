@@ -2,10 +2,10 @@
  * Template contexts: the values `{{…}}` can name. Secrets are opened here, at the last moment, and only for the
  * request being built; the context never leaves the process.
  */
-import type { FieldValue } from '../definitions/schema.js';
+
 import type { TemplateContext } from '../definitions/templates.js';
+import type { Connection, FieldValue } from '../domain/model.js';
 import type { KeyRing } from '../secrets/keyring.js';
-import type { Connection } from '../store/port.js';
 
 /** Opens every sealed value of a record; clear values pass through. */
 export function openAll(keys: KeyRing, values: Record<string, FieldValue>): Record<string, FieldValue> {

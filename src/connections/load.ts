@@ -1,7 +1,8 @@
 /** Loading and writing connections the way every use case needs it: owner-checked, version-safe, published. */
+
+import type { Connection, ConnectionPatch, EventDetails } from '../domain/model.js';
 import { AppError, notFound } from '../errors.js';
-import { connectionEvent, type EventDetails } from '../events/event.js';
-import type { Connection, ConnectionPatch } from '../store/port.js';
+import { connectionEvent } from '../events/event.js';
 import type { LoadedConnection } from './cache.js';
 import type { Services } from './services.js';
 

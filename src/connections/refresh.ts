@@ -1,5 +1,5 @@
 /** refresh: renews a connection's token when due, or at once with `force`; single-flight (see `renew.ts`). */
-import type { RefreshPayload, RefreshResult } from '../queue/schemas.js';
+import type { RefreshCommand, RefreshResult } from '../domain/use-cases.js';
 import { loadOwnedFromStore } from './load.js';
 import { renewToken } from './renew.js';
 import type { Services } from './services.js';
@@ -7,7 +7,7 @@ import type { Services } from './services.js';
 /** @param attempt The job's attempt, for the `connection.renewal_failed` event. */
 export async function refreshConnection(
   services: Services,
-  payload: RefreshPayload,
+  payload: RefreshCommand,
   attempt?: number,
 ): Promise<RefreshResult> {
   const { connection } = await loadOwnedFromStore(services, payload.owner, payload.connectionId);

@@ -3,10 +3,10 @@
  * else waits, re-reads the connection and uses the token the holder stored.
  */
 import { renderUrl } from '../definitions/templates.js';
+import type { Connection } from '../domain/model.js';
 import { AppError, isAppError, notFound } from '../errors.js';
 import { refreshToken, requestToken } from '../oauth/client.js';
 import type { TokenSet } from '../oauth/types.js';
-import type { Connection } from '../store/port.js';
 import type { LoadedConnector } from './cache.js';
 import { connectionContext } from './context.js';
 import { assertUsable, patchConnection } from './load.js';

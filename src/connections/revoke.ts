@@ -5,10 +5,10 @@
  * `revoking`). Running it again after success changes nothing.
  */
 import { renderUrl } from '../definitions/templates.js';
+import type { Connection } from '../domain/model.js';
+import type { RevokeCommand, RevokeResult } from '../domain/use-cases.js';
 import { isAppError } from '../errors.js';
 import { revokeToken } from '../oauth/client.js';
-import type { RevokePayload, RevokeResult } from '../queue/schemas.js';
-import type { Connection } from '../store/port.js';
 import type { LoadedConnector } from './cache.js';
 import { connectionContext } from './context.js';
 import { loadOwnedFromStore, patchConnection } from './load.js';
@@ -17,7 +17,7 @@ import { tokenEndpointSpec } from './token.js';
 
 type ProviderOutcome = Pick<RevokeResult, 'providerRevoked' | 'reason'>;
 
-export async function revokeConnection(services: Services, payload: RevokePayload): Promise<RevokeResult> {
+export async function revokeConnection(services: Services, payload: RevokeCommand): Promise<RevokeResult> {
   const { connection: loaded, connector } = await loadOwnedFromStore(services, payload.owner, payload.connectionId);
   if (loaded.status === 'revoked') {
     return { connectionId: loaded.id, status: 'revoked', providerRevoked: null, reason: 'already revoked' };

@@ -1,13 +1,13 @@
 /**
- * What the connection domain needs from the outside world. The domain knows nothing about BullMQ: scheduling a
- * renewal and publishing an event are ports, implemented by the queue layer.
+ * What the connection use cases are given. The domain knows nothing about BullMQ or Redis: the mechanisms it needs
+ * are ports (`domain/ports.ts`), implemented by the queue layer and `src/redis/`.
  */
-import type { Redis } from 'ioredis';
+
+import type { DomainObserver, RenewalScheduler, SingleFlightLock } from '../domain/ports.js';
 import type { Logger } from '../log.js';
 import type { KeyRing } from '../secrets/keyring.js';
-import type { Connection, Store } from '../store/port.js';
+import type { Store } from '../store/port.js';
 import type { ConnectionCache } from './cache.js';
-import type { RenewalLock } from './lock.js';
 
 export interface DomainSettings {
   /** Budget of one token or revocation request. */
@@ -25,25 +25,13 @@ export interface DomainSettings {
   renewalCooldownMs: number;
 }
 
-/** Schedules a connection's next renewal (a delayed `refresh` job). Implemented in `queue/renewals.ts`. */
-export interface RenewalScheduler {
-  schedule(connection: Connection): Promise<void>;
-}
-
-/** Observers of what the domain does; metrics and events plug in here. Every method is optional. */
-export interface DomainObserver {
-  tokenRequested?(connector: string, outcome: 'ok' | 'permanent' | 'transient'): void;
-  renewed?(connection: Connection, outcome: 'ok' | 'failed'): void;
-  lockWaited?(): void;
-}
-
 export interface Services {
   store: Store;
   keys: KeyRing;
-  redis: Redis;
   log: Logger;
   settings: DomainSettings;
-  lock: RenewalLock;
+  /** Single-flight token renewal: one renewal per connection at a time, across processes. */
+  lock: SingleFlightLock;
   /** Connections and connectors, cached per process and checked against published versions. */
   cache: ConnectionCache;
   renewals: RenewalScheduler;

@@ -4,9 +4,10 @@
  * answer, or the provider refusing the credentials) puts it in `error`; `ok: true` makes it `active`.
  * Transient failures are thrown, so the job retries.
  */
+
+import type { Connection } from '../domain/model.js';
+import type { TestCommand, TestResult } from '../domain/use-cases.js';
 import { isAppError } from '../errors.js';
-import type { TestPayload, TestResult } from '../queue/schemas.js';
-import type { Connection } from '../store/port.js';
 import type { LoadedConnector } from './cache.js';
 import { connectionContext } from './context.js';
 import { assertUsable, loadOwned, patchConnection } from './load.js';
@@ -16,7 +17,7 @@ import { isExpiredAnswer, sendTestRequest, testFailure } from './test-api.js';
 
 type Outcome = Omit<TestResult, 'connectionId'>;
 
-export async function testConnection(services: Services, payload: TestPayload): Promise<TestResult> {
+export async function testConnection(services: Services, payload: TestCommand): Promise<TestResult> {
   const { connection, connector } = await loadOwned(services, payload.owner, payload.connectionId);
   assertUsable(connection, true);
   let outcome: Outcome;

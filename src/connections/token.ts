@@ -4,10 +4,10 @@
  */
 import type { ResolvedConnector } from '../definitions/resolve.js';
 import { renderOptional, renderText, renderUrl, type TemplateContext } from '../definitions/templates.js';
+import type { ConnectionPatch } from '../domain/model.js';
 import { invalidInput } from '../errors.js';
 import type { TokenEndpointSpec, TokenSet } from '../oauth/types.js';
 import type { KeyRing } from '../secrets/keyring.js';
-import type { ConnectionPatch } from '../store/port.js';
 
 const stringField = (context: TemplateContext, key: string): string | undefined => {
   const value = context.fields[key];

@@ -2,8 +2,10 @@
  * The values a user enters for a connector's fields: defaults applied, types coerced from their string forms,
  * options and patterns checked. Messages name the field and the fix and never repeat the value.
  */
+
+import type { FieldValue } from '../domain/model.js';
 import { AppError } from '../errors.js';
-import type { ConnectorDefinition, FieldDefinition, FieldValue } from './schema.js';
+import type { ConnectorDefinition, FieldDefinition } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 export type FieldCheck = { ok: true; value: FieldValue } | { ok: false; message: string };

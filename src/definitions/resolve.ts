@@ -2,12 +2,12 @@
  * The one place that knows the documented defaults of a connector definition. Other code reads a
  * `ResolvedConnector` and never repeats a default such as `?? 'basic'`.
  */
+import type { HttpMethod } from '../domain/use-cases.js';
 import type {
   ASSERTION_ALGORITHMS,
   ClientAuthMethod,
   ConnectorDefinition,
   FieldDefinition,
-  HTTP_METHODS,
   TOKEN_FORMATS,
 } from './schema.js';
 
@@ -50,7 +50,7 @@ export interface ResolvedToken {
 }
 
 export interface ResolvedTest {
-  method: (typeof HTTP_METHODS)[number];
+  method: HttpMethod;
   url: string;
   headers: Record<string, string>;
   query: Record<string, string>;

@@ -5,7 +5,9 @@
  * This file holds the shape only (zod). Cross-field rules (template variables exist, URL safety, secrets kept out of
  * URLs) live in `validate.ts`, which reports them with paths and fixes.
  */
+
 import { z } from 'zod';
+import { HTTP_METHODS } from '../domain/use-cases.js';
 
 /** A `{{template}}` string. Templates are rendered by `templates.ts`; no code is ever evaluated. */
 const template = z.string();
@@ -110,8 +112,6 @@ export const revokeSchema = z.strictObject({
   tokenTypeHint: z.enum(['access_token', 'refresh_token']).optional(),
 });
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
-
 export const testSchema = z.strictObject({
   /** @default "GET" */
   method: z.enum(HTTP_METHODS).optional(),
@@ -173,4 +173,3 @@ export type FieldDefinition = z.infer<typeof fieldSchema>;
 export type ConnectorDefinition = z.infer<typeof connectorDefinitionSchema>;
 export type TokenDefinition = z.infer<typeof tokenSchema>;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
-export type FieldValue = string | number | boolean;

@@ -8,8 +8,9 @@
  * `renderUrl` encodes each value for the URL part it lands in, so a value can never change which host a URL points
  * to: see `docs/connectors.md#url-safety`.
  */
+
+import type { FieldValue } from '../domain/model.js';
 import { AppError } from '../errors.js';
-import type { FieldValue } from './schema.js';
 import { isSecureUrl, SECURE_URL_HINT } from './urls.js';
 
 export interface TemplateContext {

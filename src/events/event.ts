@@ -4,51 +4,7 @@
  * change it announces, so an event published twice carries the same id and consumers deduplicate on it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Connection, ConnectionStatus, UpsertOutcome } from '../store/port.js';
-
-export const CONNECTION_EVENT_TYPES = [
-  'connection.created',
-  'connection.updated',
-  'connection.tested',
-  'connection.renewed',
-  'connection.renewal_failed',
-  'connection.error',
-  'connection.revoked',
-] as const;
-export type ConnectionEventType = (typeof CONNECTION_EVENT_TYPES)[number];
-
-/** What a use case says about a change; the rest of the event comes from the connection. */
-export interface EventDetails {
-  type: ConnectionEventType;
-  /** `connection.tested`: whether the test passed. */
-  ok?: boolean;
-  /** `connection.renewal_failed`: the attempt of the renewal job, when a job made it. */
-  attempt?: number;
-  /** `connection.error`, `connection.renewal_failed`: the error's stable code, such as `invalid_client`. */
-  code?: string;
-  /** `connection.error`, `connection.renewal_failed`: the error's message (never holds a secret). */
-  description?: string;
-  /** `connection.revoked`: whether the provider confirmed the revocation; null when it was not asked. */
-  providerRevoked?: boolean | null;
-  /** `connection.revoked`: why the provider did not revoke, when it did not. */
-  reason?: string;
-  /** The status before the change, when it is not the stored one (a revoke passes through `revoking`). */
-  previousStatus?: ConnectionStatus;
-}
-
-export interface ConnectionEvent extends Omit<EventDetails, 'previousStatus'> {
-  /** A UUID; the same whenever this event is published again. */
-  id: string;
-  /** ISO 8601 time of the change. */
-  at: string;
-  owner: string;
-  connectionId: string;
-  connector: string;
-  /** The status after the change. */
-  status: ConnectionStatus;
-  /** The status before the change; null for a new connection. */
-  previousStatus: ConnectionStatus | null;
-}
+import type { Connection, ConnectionEvent, ConnectionStatus, EventDetails, UpsertOutcome } from '../domain/model.js';
 
 type Subject = Pick<Connection, 'id' | 'owner' | 'connector'>;
 

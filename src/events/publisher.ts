@@ -7,9 +7,9 @@
  * BullMQ ignores while the first job is still kept (consumers deduplicate on the event id beyond that).
  */
 import type { JobsOptions, Queue } from 'bullmq';
+import type { ConnectionEvent } from '../domain/model.js';
 import type { Logger } from '../log.js';
 import type { OutboxStore } from '../store/port.js';
-import type { ConnectionEvent } from './event.js';
 
 export interface PublisherOptions {
   /** Finished event jobs kept on the queue (completed and failed each). */

@@ -13,11 +13,12 @@
 import { type JobType, type Queue, QueueEvents, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry, register } from 'prom-client';
-import type { DomainObserver } from '../connections/services.js';
+import { CONNECTION_STATUSES } from '../domain/model.js';
+import type { DomainObserver } from '../domain/ports.js';
 import type { Logger } from '../log.js';
 import { createRedis } from '../queue/redis.js';
 import { renewalMetrics } from '../scheduler/metrics.js';
-import { CONNECTION_STATUSES, type Store } from '../store/port.js';
+import type { Store } from '../store/port.js';
 
 const PREFIX = 'oauth_cc_';
 /** Job states reported as queue depth. */

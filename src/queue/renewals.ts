@@ -5,8 +5,8 @@
  * (`keepLastIfActive`).
  */
 import type { Queue } from 'bullmq';
-import type { RenewalScheduler } from '../connections/services.js';
-import type { Connection } from '../store/port.js';
+import type { Connection } from '../domain/model.js';
+import type { RenewalScheduler } from '../domain/ports.js';
 import { renewalDeduplicationId } from './names.js';
 import type { RefreshPayload } from './schemas.js';
 

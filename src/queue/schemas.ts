@@ -3,7 +3,19 @@
  * SDK is typed from them, so both sides agree by construction.
  */
 import { z } from 'zod';
-import { HTTP_METHODS } from '../definitions/schema.js';
+import {
+  type CallCommand,
+  type CallResult,
+  type ConnectCommand,
+  type ConnectResult,
+  HTTP_METHODS,
+  type RefreshCommand,
+  type RefreshResult,
+  type RevokeCommand,
+  type RevokeResult,
+  type TestCommand,
+  type TestResult,
+} from '../domain/use-cases.js';
 import { AppError } from '../errors.js';
 
 /** Text a store can keep: PostgreSQL cannot store U+0000, so both stores refuse it alike, up front. */
@@ -22,18 +34,18 @@ export const connectPayloadSchema = z.strictObject({
   fields: z.record(z.string(), fieldValue),
   /** Overrides the name computed from the connector's `connectionName` template. */
   name: text().min(1).max(200).optional(),
-});
+}) satisfies z.ZodType<ConnectCommand>;
 
-export const testPayloadSchema = z.strictObject({ owner, connectionId });
+export const testPayloadSchema = z.strictObject({ owner, connectionId }) satisfies z.ZodType<TestCommand>;
 
 export const refreshPayloadSchema = z.strictObject({
   owner,
   connectionId,
   /** Renew even when the token is not yet due. @default false */
   force: z.boolean().optional(),
-});
+}) satisfies z.ZodType<RefreshCommand>;
 
-export const revokePayloadSchema = z.strictObject({ owner, connectionId });
+export const revokePayloadSchema = z.strictObject({ owner, connectionId }) satisfies z.ZodType<RevokeCommand>;
 
 export const MAX_TIMEOUT_MS = 600_000;
 
@@ -50,52 +62,13 @@ export const callPayloadSchema = z.strictObject({
   body: z.unknown().optional(),
   /** Overall time budget of the request, bounded by CALL_MAX_TIMEOUT_MS. @default CALL_TIMEOUT_MS */
   timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).optional(),
-});
+}) satisfies z.ZodType<CallCommand>;
 
 export type ConnectPayload = z.infer<typeof connectPayloadSchema>;
 export type TestPayload = z.infer<typeof testPayloadSchema>;
 export type RefreshPayload = z.infer<typeof refreshPayloadSchema>;
 export type RevokePayload = z.infer<typeof revokePayloadSchema>;
 export type CallPayload = z.infer<typeof callPayloadSchema>;
-
-export interface ConnectResult {
-  connectionId: string;
-  created: boolean;
-  name: string;
-  uniqueId: string;
-  status: 'active';
-  /** ISO 8601, or null when the token does not expire. */
-  expiresAt: string | null;
-}
-
-export interface TestResult {
-  connectionId: string;
-  ok: boolean;
-  /** HTTP status of the test API, or null when none answered. */
-  status: number | null;
-  error?: string;
-}
-
-export interface RefreshResult {
-  connectionId: string;
-  expiresAt: string | null;
-  renewed: boolean;
-}
-
-export interface RevokeResult {
-  connectionId: string;
-  status: 'revoked';
-  /** true: the provider revoked it; false: it could not (see reason); null: no revoke URL configured. */
-  providerRevoked: boolean | null;
-  reason?: string;
-}
-
-export interface CallResult {
-  status: number;
-  headers: Record<string, string>;
-  /** Parsed JSON, text, or `{ base64, contentType }` for binary answers; null when empty. */
-  body: unknown;
-}
 
 export interface JobContract {
   connect: { data: ConnectPayload; result: ConnectResult };

@@ -1,15 +1,16 @@
 /**
  * Only one scheduler in the cluster sweeps per tick, however many run for availability:
  *
- * - a mutex (`RenewalLock`: `SET NX PX` with a unique value, holder-only compare-and-delete release) keeps two sweeps
+ * - a mutex (`RedisLock`: `SET NX PX` with a unique value, holder-only compare-and-delete release) keeps two sweeps
  *   from overlapping, even when one outlasts its tick;
  * - a tick claim (`SET NX PX` on a key named by the tick's scheduled time) keeps a scheduler whose timer fired a
  *   little later from sweeping a tick that another one has already swept and released.
  */
 import type { Redis } from 'ioredis';
-import { RenewalLock } from '../connections/lock.js';
+import { RedisLock } from '../redis/lock.js';
 
-const MUTEX_ID = 'scheduler-sweep';
+/** The one name under the sweep mutex's namespace: there is a single sweep, cluster-wide. */
+const SWEEP = 'sweep';
 
 export interface SweepLockOptions {
   /** Key namespace: the queue prefix. */
@@ -19,13 +20,16 @@ export interface SweepLockOptions {
 }
 
 export class SweepLock {
-  private readonly mutex: RenewalLock;
+  private readonly mutex: RedisLock;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: SweepLockOptions,
   ) {
-    this.mutex = new RenewalLock(redis, { prefix: options.prefix, ttlMs: options.ttlMs });
+    this.mutex = new RedisLock(redis, {
+      namespace: `${options.prefix}:oauth-cc:scheduler-mutex`,
+      ttlMs: options.ttlMs,
+    });
   }
 
   /**
@@ -33,13 +37,13 @@ export class SweepLock {
    * scheduler has it. `tick.ttlMs` should exceed the largest clock skew between schedulers.
    */
   async run<T>(tick: { at: Date; ttlMs: number } | null, fn: () => Promise<T>): Promise<T | null> {
-    const token = await this.mutex.tryAcquire(MUTEX_ID);
+    const token = await this.mutex.tryAcquire(SWEEP);
     if (token === null) return null;
     try {
       if (tick && !(await this.claimTick(tick.at, tick.ttlMs, token))) return null;
       return await fn();
     } finally {
-      await this.mutex.release(MUTEX_ID, token);
+      await this.mutex.release(SWEEP, token);
     }
   }
 

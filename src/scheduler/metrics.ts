@@ -4,7 +4,7 @@
  * processes that run refresh jobs (the workers).
  */
 import { Counter, register } from 'prom-client';
-import type { DomainObserver } from '../connections/services.js';
+import type { DomainObserver } from '../domain/ports.js';
 
 const NAME = 'oauth_cc_renewals_total';
 

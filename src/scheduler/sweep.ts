@@ -8,8 +8,9 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { DueConnection } from '../domain/model.js';
 import { renewalJob } from '../queue/renewals.js';
-import type { DueConnection, Store } from '../store/port.js';
+import type { Store } from '../store/port.js';
 import { pendingRenewals } from './pending.js';
 
 export interface SweepSettings {

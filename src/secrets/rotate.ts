@@ -8,8 +8,10 @@
  * Idempotent, hence resumable: values already sealed with the current key are left alone, so an interrupted run is
  * finished by running it again, and a second run finds nothing to do.
  */
+
+import type { Connection, ConnectionPatch } from '../domain/model.js';
 import { AppError } from '../errors.js';
-import type { Connection, ConnectionPatch, Store } from '../store/port.js';
+import type { Store } from '../store/port.js';
 import type { KeyRing } from './keyring.js';
 
 /** Attempts to write one connection that keeps being changed by others before giving up on it for this run. */

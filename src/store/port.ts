@@ -4,65 +4,16 @@
  *
  * Sealed values (`secrets`, `accessToken`, `refreshToken`) are opaque strings here: the store never sees clear text.
  */
-import type { ConnectorDefinition, FieldValue } from '../definitions/schema.js';
-import type { ConnectionEvent } from '../events/event.js';
-
-export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'revoking', 'revoked'] as const;
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-
-export interface LastTest {
-  ok: boolean;
-  /** HTTP status of the test API, null when no answer came. */
-  status: number | null;
-  error?: string;
-  at: Date;
-}
-
-export interface LastError {
-  code: string;
-  message: string;
-  at: Date;
-}
-
-export interface Connection {
-  id: string;
-  connector: string;
-  owner: string;
-  uniqueId: string;
-  name: string;
-  status: ConnectionStatus;
-  /** Non-secret field values, in clear. */
-  fields: Record<string, FieldValue>;
-  /** Secret field values, sealed. */
-  secrets: Record<string, string>;
-  /** Sealed access token; null when none is held (revoked, or not yet fetched). */
-  accessToken: string | null;
-  /** Sealed refresh token, when the provider issued one. */
-  refreshToken: string | null;
-  tokenType: string | null;
-  scopes: string[];
-  /** Non-secret extra fields of the token response, for `{{token.…}}`. */
-  tokenMeta: Record<string, unknown>;
-  /** Values of the test response that templates use, for `{{test.…}}`. */
-  testValues: Record<string, unknown>;
-  expiresAt: Date | null;
-  /** When the token should be renewed; null for tokens without expiry and for inactive connections. */
-  renewAt: Date | null;
-  lastTest: LastTest | null;
-  lastError: LastError | null;
-  createdAt: Date;
-  updatedAt: Date;
-  /** Incremented by every write; `update` compares it to prevent lost updates. */
-  version: number;
-}
-
-/** What a connect writes: everything but the bookkeeping. */
-export type ConnectionInput = Omit<Connection, 'id' | 'createdAt' | 'updatedAt' | 'version'>;
-
-/** Changeable parts of a connection. */
-export type ConnectionPatch = Partial<
-  Omit<Connection, 'id' | 'connector' | 'owner' | 'createdAt' | 'updatedAt' | 'version'>
->;
+import type { ConnectorDefinition } from '../definitions/schema.js';
+import type {
+  Connection,
+  ConnectionEvent,
+  ConnectionInput,
+  ConnectionPatch,
+  ConnectionStatus,
+  DueConnection,
+  UpsertOutcome,
+} from '../domain/model.js';
 
 export interface StoredConnector {
   definition: ConnectorDefinition;
@@ -72,24 +23,6 @@ export interface StoredConnector {
 }
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
-
-export interface DueConnection {
-  id: string;
-  owner: string;
-  connector: string;
-  renewAt: Date;
-  /** When the last renewal failure was recorded; absent when none is. The scheduler's cooldown reads it. */
-  lastErrorAt?: Date;
-}
-
-/** What an upsert found, for the events it writes (see `ConnectionStore.upsert`). */
-export interface UpsertOutcome {
-  created: boolean;
-  /** The connection's id: the existing one, or the one the insert gives it. */
-  id: string;
-  /** The stored status before the upsert; null when it inserted. */
-  previousStatus: ConnectionStatus | null;
-}
 
 /** A connection's events not yet published, in the order they were written. */
 export interface PendingEvents {

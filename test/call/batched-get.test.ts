@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BatchedGet } from '../../src/connections/batched-get.js';
+import { BatchedGet } from '../../src/redis/batched-get.js';
 import { REDIS_URL } from '../support/harness.js';
 
 const redis = new Redis(REDIS_URL);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection, ConnectionInput } from '../../src/domain/model.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
-import type { Connection, ConnectionInput } from '../../src/store/port.js';
 import { type CliSystem, cli, startCliSystem } from './cli.js';
 
 let system: CliSystem;

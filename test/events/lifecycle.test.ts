@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONNECTION_EVENT_TYPES } from '../../src/events/event.js';
+import { CONNECTION_EVENT_TYPES } from '../../src/domain/model.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { EVENT_KEYS, eventsOf, expectNoSecret, queuedEvents } from './support.js';

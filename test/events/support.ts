@@ -1,7 +1,7 @@
 /** Reading connection events back from the `connection-events` queue, and scanning them for secrets. */
 import type { Queue } from 'bullmq';
 import { expect } from 'vitest';
-import type { ConnectionEvent } from '../../src/events/event.js';
+import type { ConnectionEvent } from '../../src/domain/model.js';
 
 const STATES = ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'] as const;
 

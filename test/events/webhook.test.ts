@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { ConnectionEvent } from '../../src/events/event.js';
+import type { ConnectionEvent } from '../../src/domain/model.js';
 import { SIGNATURE_HEADER, signWebhook, verifyWebhook } from '../../src/events/webhook.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';

@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RefreshResult } from '../../src/queue/schemas.js';
+import type { RefreshResult } from '../../src/domain/use-cases.js';
 import { recordScenario } from '../support/report.js';
 import { type ScenarioSystem, sleep, spawnScheduler, startScenario } from '../support/scenario.js';
 

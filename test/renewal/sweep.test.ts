@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RenewalLock } from '../../src/connections/lock.js';
 import { SweepLock } from '../../src/scheduler/lock.js';
 import { renewalMetrics, renewalsCounter } from '../../src/scheduler/metrics.js';
 import { type RunningScheduler, startScheduler } from '../../src/scheduler/scheduler.js';
@@ -54,11 +53,22 @@ describe('the renewal sweep', () => {
   });
 
   it('when another scheduler holds the sweep lock, sweepNow does not sweep', async () => {
-    const mutex = new RenewalLock(h.runtime.redis, { prefix: h.config.queuePrefix, ttlMs: 10_000 });
-    const token = await mutex.tryAcquire('scheduler-sweep');
-    expect(token).not.toBeNull();
+    const other = new SweepLock(h.runtime.redis, { prefix: h.config.queuePrefix, ttlMs: 10_000 });
+    let releaseOther!: () => void;
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const otherSweep = other.run(null, () => {
+      holding();
+      return new Promise<string>((resolve) => {
+        releaseOther = () => resolve('swept');
+      });
+    });
+    await held;
     expect(await scheduler.sweepNow()).toBeNull();
-    await mutex.release('scheduler-sweep', token ?? '');
+    releaseOther();
+    expect(await otherSweep).toBe('swept');
     expect(await scheduler.sweepNow()).not.toBeNull();
   });
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection, ConnectionInput } from '../../src/domain/model.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
 import { rotateKeys } from '../../src/secrets/rotate.js';
-import type { Connection, ConnectionInput, Store } from '../../src/store/port.js';
+import type { Store } from '../../src/store/port.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
 import { connectionInput } from '../store/fixtures.js';
 

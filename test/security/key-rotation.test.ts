@@ -6,10 +6,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from '../../src/domain/model.js';
 import { type Client, createClient } from '../../src/queue/client.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
 import { rotateKeys } from '../../src/secrets/rotate.js';
-import type { Connection } from '../../src/store/port.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
 

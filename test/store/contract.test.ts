@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConnectionEventType, connectionEvent } from '../../src/events/event.js';
+import type { Connection, ConnectionEventType, UpsertOutcome } from '../../src/domain/model.js';
+import { connectionEvent } from '../../src/events/event.js';
 import { createMongoStore } from '../../src/store/mongo/index.js';
-import type { Connection, Store, UpsertOutcome } from '../../src/store/port.js';
+import type { Store } from '../../src/store/port.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
 import { connectionInput, connectorDefinition, POSTGRES_URL, throwawaySchema } from './fixtures.js';
 

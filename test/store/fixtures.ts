@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ConnectorDefinition } from '../../src/definitions/schema.js';
-import type { ConnectionInput } from '../../src/store/port.js';
+import type { ConnectionInput } from '../../src/domain/model.js';
 
 export const POSTGRES_URL = process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

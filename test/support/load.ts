@@ -10,9 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Connection } from '../../src/domain/model.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE, type JobName } from '../../src/queue/names.js';
 import type { JobContract } from '../../src/queue/schemas.js';
-import type { Connection } from '../../src/store/port.js';
 import type { Harness } from './harness.js';
 
 export type Group = 'reconnect' | 'renew' | 'revoke';

@@ -6,15 +6,15 @@
  * compare-and-set on `version` too; events are pushed to the document's `outbox` by the same update.
  */
 import { Types } from 'mongoose';
-import type { ConnectionEvent } from '../../events/event.js';
-import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
+import type { ConnectionEvent } from '../../domain/model.js';
 import {
   CONNECTION_STATUSES,
   type Connection,
   type ConnectionPatch,
   type ConnectionStatus,
-  type ConnectionStore,
-} from '../port.js';
+} from '../../domain/model.js';
+import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
+import type { ConnectionStore } from '../port.js';
 import { isDuplicateKey } from './errors.js';
 import type { ConnectionDoc, Models } from './models.js';
 

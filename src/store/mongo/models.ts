@@ -3,8 +3,7 @@
  * provider's token response) are kept as JSON text, because MongoDB restricts field names with `.` or a leading `$`.
  */
 import { type Connection as MongooseConnection, Schema, type Types } from 'mongoose';
-import type { ConnectionEvent } from '../../events/event.js';
-import type { ConnectionStatus, LastError, LastTest } from '../port.js';
+import type { ConnectionEvent, ConnectionStatus, LastError, LastTest } from '../../domain/model.js';
 
 export interface ConnectionDoc {
   _id: Types.ObjectId;

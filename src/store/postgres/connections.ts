@@ -5,9 +5,10 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { ConnectionEvent } from '../../events/event.js';
+import type { ConnectionEvent } from '../../domain/model.js';
+import { CONNECTION_STATUSES, type ConnectionStatus, type DueConnection } from '../../domain/model.js';
 import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
-import { CONNECTION_STATUSES, type ConnectionStatus, type ConnectionStore, type DueConnection } from '../port.js';
+import type { ConnectionStore } from '../port.js';
 import { type Db, ROLLBACK } from './db.js';
 import { type ConnectionRow, isConnectionId, PATCH_COLUMNS, patchColumn, toConnection } from './rows.js';
 

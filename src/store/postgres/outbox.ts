@@ -3,7 +3,7 @@
  * `events_claimed_until` by one statement whose `FOR UPDATE SKIP LOCKED` lets concurrent publishers claim disjoint
  * rows without waiting; neither a claim nor a release changes the connection's version.
  */
-import type { ConnectionEvent } from '../../events/event.js';
+import type { ConnectionEvent } from '../../domain/model.js';
 import type { OutboxStore } from '../port.js';
 import type { Db } from './db.js';
 import { isConnectionId } from './rows.js';

@@ -2,7 +2,7 @@
  * Mapping between `Connection` and the `connections` table: one column list drives inserts, upserts and patches,
  * and one function reads a row back (JSON dates become `Date` again).
  */
-import type { Connection, ConnectionPatch, ConnectionStatus, LastError, LastTest } from '../port.js';
+import type { Connection, ConnectionPatch, ConnectionStatus, LastError, LastTest } from '../../domain/model.js';
 
 interface ColumnSpec {
   column: string;

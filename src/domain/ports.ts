@@ -1,0 +1,46 @@
+/**
+ * What the use cases need from mechanisms outside the domain, as small interfaces the domain owns. Their
+ * implementations live elsewhere: Redis-backed ones in `src/redis/`, the queue-backed renewal scheduler in
+ * `src/queue/renewals.ts`, metrics in `src/ops/`.
+ */
+import type { Connection } from './model.js';
+
+/**
+ * At most one holder per name at a time, across every process: a connection's token renewal runs once however
+ * many calls find it due. Holding is a lease: a holder that dies frees the name when its lease ends.
+ */
+export interface SingleFlightLock {
+  /** The holder's token, or null when someone else holds `name`. */
+  tryAcquire(name: string): Promise<string | null>;
+  /** Releases `name` if `token` still holds it; false when the lease had ended and someone else may hold it. */
+  release(name: string, token: string): Promise<boolean>;
+  /** Resolves once nobody holds `name`, or after one lease (the holder died). */
+  waitForRelease(name: string): Promise<void>;
+}
+
+/**
+ * The newest version of each connection and connector written by any process. Caches compare it with the version
+ * they hold before using an entry; a version never moves back.
+ */
+export interface VersionRegistry {
+  /** The published versions of a connection and of its connector; null where none is known. */
+  read(connectionId: string, connectorKey: string): Promise<[number | null, number | null]>;
+  /** The published version of a connector; null when none is known. */
+  readConnector(connectorKey: string): Promise<number | null>;
+  /** Publishes `version` unless a newer one is already published. */
+  publishConnection(connectionId: string, version: number): Promise<void>;
+  /** Publishes `version` unless a newer one is already published. */
+  publishConnector(connectorKey: string, version: number): Promise<void>;
+}
+
+/** Schedules a connection's next renewal (a delayed `refresh` job). Implemented in `queue/renewals.ts`. */
+export interface RenewalScheduler {
+  schedule(connection: Connection): Promise<void>;
+}
+
+/** Observers of what the domain does; metrics and events plug in here. Every method is optional. */
+export interface DomainObserver {
+  tokenRequested?(connector: string, outcome: 'ok' | 'permanent' | 'transient'): void;
+  renewed?(connection: Connection, outcome: 'ok' | 'failed'): void;
+  lockWaited?(): void;
+}

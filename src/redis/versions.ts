@@ -1,0 +1,59 @@
+/**
+ * The version registry in Redis: one small key per connection and per connector holding the newest version any
+ * process wrote. Reads of one event-loop turn share one MGET (`batched-get.ts`); publishing goes through a script
+ * that only ever raises the stored number, so a slow writer cannot roll a key back. A missing key (expired, or Redis
+ * lost its data) reads as null, which makes a cache read the store: always right.
+ */
+import type { Redis } from 'ioredis';
+import type { VersionRegistry } from '../domain/ports.js';
+import { BatchedGet } from './batched-get.js';
+
+const PUBLISH_SCRIPT = `
+local current = tonumber(redis.call('get', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return 1`;
+
+/** Long enough that an idle connection's cache entry survives; short enough that deleted ones fade away. */
+const VERSION_TTL_SECONDS = 30 * 24 * 3600;
+
+const toVersion = (value: string | null): number | null => (value === null ? null : Number(value));
+
+export class RedisVersionRegistry implements VersionRegistry {
+  private readonly reads: BatchedGet;
+
+  /** @param prefix Key namespace, such as the queue prefix. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    this.reads = new BatchedGet(redis);
+  }
+
+  private connectionKey(id: string) {
+    return `${this.prefix}:oauth-cc:conn-ver:${id}`;
+  }
+
+  private connectorKey(key: string) {
+    return `${this.prefix}:oauth-cc:connector-ver:${key}`;
+  }
+
+  async read(connectionId: string, connectorKey: string): Promise<[number | null, number | null]> {
+    const [connection, connector] = await this.reads.read([
+      this.connectionKey(connectionId),
+      this.connectorKey(connectorKey),
+    ]);
+    return [toVersion(connection ?? null), toVersion(connector ?? null)];
+  }
+
+  async readConnector(connectorKey: string): Promise<number | null> {
+    return toVersion(await this.redis.get(this.connectorKey(connectorKey)));
+  }
+
+  async publishConnection(connectionId: string, version: number): Promise<void> {
+    await this.redis.eval(PUBLISH_SCRIPT, 1, this.connectionKey(connectionId), version, VERSION_TTL_SECONDS);
+  }
+
+  async publishConnector(connectorKey: string, version: number): Promise<void> {
+    await this.redis.eval(PUBLISH_SCRIPT, 1, this.connectorKey(connectorKey), version, VERSION_TTL_SECONDS);
+  }
+}
