@@ -30,7 +30,7 @@ export const JOBS_BY_QUEUE: Record<string, ReadonlyMap<JobName, AnyJobDefinition
   [CALLS_QUEUE]: new Map<JobName, AnyJobDefinition>([['call', callJob]]),
 };
 
-export function createProcessor(queueName: string, services: Services, policy: RetryPolicy) {
+export function createProcessor(queueName: string, services: Services, policy: RetryPolicy & { maxAttempts: number }) {
   const definitions = JOBS_BY_QUEUE[queueName];
   if (!definitions) throw new Error(`no jobs are defined for queue ${queueName}`);
   // Two parameters on purpose: a processor that takes BullMQ's AbortSignal costs an AbortController per job, and

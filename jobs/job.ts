@@ -11,10 +11,10 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
 import type { Services } from '../src/connections/services.js';
 import { AppError, isAppError } from '../src/errors.js';
-import { backoffDelay } from '../src/http/retry-after.js';
 import type { Logger } from '../src/log.js';
 import type { JobName } from '../src/queue/names.js';
 import type { JobContract } from '../src/queue/schemas.js';
+import { backoffDelay } from './backoff.js';
 
 export interface JobContext {
   services: Services;
@@ -32,11 +32,24 @@ export interface JobDefinition<N extends JobName> {
   handle: (data: JobContract[N]['data'], context: JobContext) => Promise<JobContract[N]['result']>;
 }
 
+/** When and how soon a transient failure is retried. A job is retried while every given bound allows it. */
 export interface RetryPolicy {
-  /** Attempts before a transient failure fails the job. */
-  maxAttempts: number;
   /** First backoff delay; doubles each attempt, with full jitter. */
   backoffMs: number;
+  /** Attempts before a transient failure fails the job. @default unbounded */
+  maxAttempts?: number;
+  /** How long after the job was created it may still be retried. @default unbounded */
+  retryForMs?: number;
+  /** Longest delay before the next attempt, `Retry-After` included. @default 600000 (`backoffDelay`'s bound) */
+  maxDelayMs?: number;
+}
+
+function retryDelay(error: AppError, job: Job, policy: RetryPolicy): number | undefined {
+  const delay = error.retryAfterMs ?? backoffDelay(job.attemptsStarted, policy.backoffMs);
+  const bounded = Math.min(delay, policy.maxDelayMs ?? Number.POSITIVE_INFINITY);
+  if (policy.maxAttempts !== undefined && job.attemptsStarted >= policy.maxAttempts) return undefined;
+  if (policy.retryForMs !== undefined && Date.now() + bounded > job.timestamp + policy.retryForMs) return undefined;
+  return bounded;
 }
 
 /** Domain errors as BullMQ understands them. Never returns: throws DelayedError or UnrecoverableError. */
@@ -49,8 +62,8 @@ export async function failOrRetry(
 ): Promise<never> {
   const appError = toAppError(error);
   const message = `[${appError.code}] ${appError.message}`;
-  if (appError.kind === 'transient' && token && job.attemptsStarted < policy.maxAttempts) {
-    const delay = appError.retryAfterMs ?? backoffDelay(job.attemptsStarted, policy.backoffMs);
+  const delay = appError.kind === 'transient' && token ? retryDelay(appError, job, policy) : undefined;
+  if (delay !== undefined && token) {
     log.warn({ code: appError.code, attempt: job.attemptsStarted, delayMs: delay }, `retrying: ${appError.message}`);
     await job.moveToDelayed(Date.now() + delay, token);
     throw new DelayedError();

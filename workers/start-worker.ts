@@ -3,10 +3,10 @@
  */
 import { Worker } from 'bullmq';
 import { createProcessor } from '../jobs/index.js';
-import { startEvents } from '../src/events/start.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { createRedis } from '../src/queue/redis.js';
 import type { Runtime } from '../src/runtime.js';
+import { startEvents } from './events.js';
 
 export interface RunningWorker {
   workers: Worker[];

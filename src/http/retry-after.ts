@@ -1,5 +1,6 @@
 /**
- * `Retry-After` (RFC 9110 §10.2.3) and the retry backoff.
+ * `Retry-After` (RFC 9110 §10.2.3): how long the remote side asks us to wait. What to do with it is the jobs'
+ * retry policy (`jobs/backoff.ts`).
  */
 
 /**
@@ -49,16 +50,4 @@ export function parseRetryAfter(value: string | undefined, now: Date = new Date(
   const epoch = parseHttpDate(trimmed, now);
   if (epoch === undefined) return undefined;
   return Math.min(Math.max(epoch - now.getTime(), 0), MAX_RETRY_AFTER_MS);
-}
-
-/**
- * Exponential backoff with full jitter: a random delay in `[0, min(maxMs, baseMs * 2^(attempt - 1))]`, so retries
- * of many jobs that failed together spread out instead of hitting the provider in waves.
- *
- * @param attempt 1 for the first retry (BullMQ's `attemptsMade`); values below 1 count as 1.
- * @param maxMs upper bound of any delay. @default 600_000 (10 minutes)
- */
-export function backoffDelay(attempt: number, baseMs: number, maxMs = 600_000): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** (Math.max(attempt, 1) - 1));
-  return Math.floor(Math.random() * (ceiling + 1));
 }

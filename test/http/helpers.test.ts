@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../jobs/backoff.js';
 import { secretValues } from '../../src/connections/context.js';
 import { AppError } from '../../src/errors.js';
 import { assertHeaderSafe, callerHeaders, maskHeaders, mergeHeaders, REDACTED } from '../../src/http/headers.js';
 import { redactSecrets, shapeResponseBody } from '../../src/http/response-body.js';
-import { backoffDelay, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/http/retry-after.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/http/retry-after.js';
 
 describe('parseRetryAfter', () => {
   const now = new Date('2025-03-01T12:00:00Z');

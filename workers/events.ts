@@ -3,11 +3,11 @@
  * `WEBHOOK_URL` is set.
  */
 import { Worker } from 'bullmq';
-import { EVENTS_QUEUE } from '../queue/names.js';
-import { createRedis } from '../queue/redis.js';
-import type { Runtime } from '../runtime.js';
-import { EventPublisher } from './publisher.js';
-import { webhookProcessor } from './webhook.js';
+import { webhookProcessor } from '../jobs/webhook.js';
+import { EventPublisher } from '../src/events/publisher.js';
+import { EVENTS_QUEUE } from '../src/queue/names.js';
+import { createRedis } from '../src/queue/redis.js';
+import type { Runtime } from '../src/runtime.js';
 
 /** Webhook deliveries in flight per worker process. */
 const WEBHOOK_CONCURRENCY = 10;
@@ -40,12 +40,8 @@ function startWebhooks(runtime: Runtime, url: string): Worker {
   const { config, log } = runtime;
   if (!config.webhookSecret) log.warn('WEBHOOK_SECRET is not set: webhook deliveries are not signed');
   const processor = webhookProcessor(
-    {
-      url,
-      secret: config.webhookSecret,
-      retryMs: config.webhookRetrySeconds * 1000,
-      backoffMs: config.jobBackoffMs,
-    },
+    { url, secret: config.webhookSecret },
+    { retryForMs: config.webhookRetrySeconds * 1000, backoffMs: config.jobBackoffMs },
     log,
   );
   const worker = new Worker(EVENTS_QUEUE, processor, {
