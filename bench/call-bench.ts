@@ -1,5 +1,5 @@
 /**
- * The `call` throughput benchmark (issue #4 "Speed"), as a function so that the smoke test runs the same code path
+ * The `call` throughput benchmark, as a function so that the smoke test runs the same code path
  * with small numbers. `bench/call.ts` is the command line around it.
  *
  * Layout, the same for both sides: this process enqueues and waits; the upstream API (`call-upstream.ts`) runs in

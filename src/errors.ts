@@ -31,10 +31,6 @@ export class AppError extends Error {
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
   }
-
-  get retryable(): boolean {
-    return this.kind === 'transient';
-  }
 }
 
 export const invalidInput = (code: string, message: string) => new AppError('invalid_input', code, message);

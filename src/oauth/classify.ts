@@ -63,10 +63,6 @@ function isTransient(status: number, error: string | undefined): boolean {
   return TRANSIENT_4XX.has(status);
 }
 
-export function isTransientStatus(status: number): boolean {
-  return status >= 500 || TRANSIENT_4XX.has(status);
-}
-
 function codeForStatus(status: number): string {
   if (status === 429) return 'rate_limited';
   if (status >= 500) return 'server_error';

@@ -19,8 +19,10 @@ export interface ClientAuthentication {
 }
 
 /**
- * application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B): space becomes `+`, and the
- * characters encodeURIComponent leaves alone but the form serializer does not (`!'()*`) are percent-encoded.
+ * application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B): space becomes `+`, and of the
+ * characters encodeURIComponent leaves alone, `!'()*` are percent-encoded too, leaving only letters, digits and
+ * `-._~`, the unreserved set. This is not byte for byte what WHATWG's serializer (URLSearchParams) writes: it keeps
+ * `*` and encodes `~`. Any form decoder reads both the same.
  */
 export function formUrlEncode(value: string): string {
   return encodeURIComponent(value)

@@ -4,7 +4,7 @@
 export const CONNECTIONS_QUEUE = 'connections';
 /** API calls made with a connection's credentials: the high-volume queue. */
 export const CALLS_QUEUE = 'calls';
-/** Connection events for other systems (issue #8). */
+/** Connection events for other systems (README "Connection events"). */
 export const EVENTS_QUEUE = 'connection-events';
 
 export const CONNECTION_JOBS = ['connect', 'test', 'refresh', 'revoke'] as const;
