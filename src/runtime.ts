@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { ConnectionCache } from './connections/cache.js';
 import type { Services } from './connections/services.js';
 import type { DomainObserver } from './domain/ports.js';
-import { closeTransport, configureTransport } from './http/send.js';
+import { createTransport, type HttpTransport } from './http/send.js';
 import type { Logger } from './log.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE, EVENTS_QUEUE } from './queue/names.js';
 import { createRedis } from './queue/redis.js';
@@ -28,6 +28,8 @@ export interface Runtime {
   keys: KeyRing;
   /** Shared client connection: locks, cache versions, queues' commands. */
   redis: Redis;
+  /** Every outbound HTTP request of this process goes through it. */
+  transport: HttpTransport;
   /** `events` carries connection events, published from the store's outbox (src/events/). */
   queues: { connections: Queue; calls: Queue; events: Queue };
   services: Services;
@@ -47,7 +49,9 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     { encryptionKeys: config.encryptionKeys, nodeEnv: config.nodeEnv, devKeyFile: config.devKeyFile },
     log,
   );
-  configureTransport({ extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined });
+  const transport = createTransport({
+    extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined,
+  });
   const store = await createStore(config.databaseUrl, { schema: config.databaseSchema });
   await store.migrate();
   const redis = createRedis(config.redisUrl, 'client', log);
@@ -72,6 +76,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
       callMaxResponseBytes: config.callMaxResponseBytes,
       renewalCooldownMs: config.renewalCooldownSeconds * 1000,
     },
+    transport: transport.send,
     lock: renewalLock(redis, config.queuePrefix, config.tokenRequestTimeoutMs + LOCK_SLACK_MS),
     cache: new ConnectionCache(store, new RedisVersionRegistry(redis, config.queuePrefix)),
     renewals: new QueueRenewalScheduler(queues.connections),
@@ -84,11 +89,12 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     store,
     keys,
     redis,
+    transport,
     queues,
     services,
     async close() {
       await Promise.allSettled(Object.values(queues).map((queue) => queue.close()));
-      await Promise.allSettled([redis.quit(), producer.quit(), store.close(), closeTransport()]);
+      await Promise.allSettled([redis.quit(), producer.quit(), store.close(), transport.close()]);
     },
   };
 }

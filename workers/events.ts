@@ -40,7 +40,7 @@ function startWebhooks(runtime: Runtime, url: string): Worker {
   const { config, log } = runtime;
   if (!config.webhookSecret) log.warn('WEBHOOK_SECRET is not set: webhook deliveries are not signed');
   const processor = webhookProcessor(
-    { url, secret: config.webhookSecret },
+    { transport: runtime.transport.send, url, secret: config.webhookSecret },
     { retryForMs: config.webhookRetrySeconds * 1000, backoffMs: config.jobBackoffMs },
     log,
   );

@@ -13,7 +13,7 @@ import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
 import { callerHeaders, maskHeaders } from '../http/headers.js';
 import { redactSecrets, shapeResponseBody } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
-import { type InboundResponse, type OutboundRequest, send } from '../http/send.js';
+import type { InboundResponse, OutboundRequest, Transport } from '../http/send.js';
 import { buildApiRequest } from './api-request.js';
 import type { LoadedConnection } from './cache.js';
 import { assertUsable, loadOwned, patchConnection } from './load.js';
@@ -91,14 +91,18 @@ async function sendOnce(
       maxResponseBytes: settings.callMaxResponseBytes,
     },
   );
-  return sendFollowingRedirects(request, prepared);
+  return sendFollowingRedirects(services.transport, request, prepared);
 }
 
 /**
  * Follows a redirect only to an allowed URL, at most MAX_REDIRECTS times; any other redirect is returned as it is.
  * Credentials never follow a redirect to another origin.
  */
-async function sendFollowingRedirects(first: OutboundRequest, prepared: PreparedConnection): Promise<InboundResponse> {
+async function sendFollowingRedirects(
+  send: Transport,
+  first: OutboundRequest,
+  prepared: PreparedConnection,
+): Promise<InboundResponse> {
   let request = first;
   for (let hop = 0; ; hop++) {
     const response = await send(request);

@@ -29,6 +29,7 @@ export async function connect(
   const issuedAt = new Date();
   const tokens = await requestToken(
     tokenEndpointSpec(connector.resolved, context, services.settings.tokenRequestTimeoutMs),
+    services.transport,
   ).catch((error: unknown) => {
     services.observer.tokenRequested?.(
       definition.key,
@@ -47,7 +48,12 @@ export async function connect(
   let testValues: Record<string, unknown> = {};
   let lastTest: LastTest | null = null;
   if (connector.resolved.test) {
-    const response = await sendTestRequest(connector.resolved, context, services.settings.tokenRequestTimeoutMs);
+    const response = await sendTestRequest(
+      services.transport,
+      connector.resolved,
+      context,
+      services.settings.tokenRequestTimeoutMs,
+    );
     if (response.status < 200 || response.status >= 300 || isExpiredAnswer(connector.resolved, response)) {
       throw testFailure(response);
     }

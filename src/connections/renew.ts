@@ -148,6 +148,7 @@ async function fetchToken(services: Services, connector: LoadedConnector, connec
     try {
       return await refreshToken(
         spec,
+        services.transport,
         services.keys.open(connection.refreshToken),
         renderUrl(refreshDefinition.url, context),
       );
@@ -156,7 +157,7 @@ async function fetchToken(services: Services, connector: LoadedConnector, connec
       if (!(isAppError(error) && error.kind === 'permanent' && error.code === 'invalid_grant')) throw error;
     }
   }
-  return requestToken(spec);
+  return requestToken(spec, services.transport);
 }
 
 /**

@@ -61,7 +61,7 @@ async function revokeAtProvider(
   const url = renderUrl(revoke.url, context);
   for (const [token, hint] of tokens) {
     try {
-      const result = await revokeToken(spec, token, hint, url);
+      const result = await revokeToken(spec, services.transport, token, hint, url);
       if (!result.revoked) return { providerRevoked: false, reason: result.reason };
     } catch (error) {
       // A permanent refusal (such as invalid_client) will not change by retrying: wipe locally and say why.

@@ -4,6 +4,7 @@
  */
 
 import type { DomainObserver, RenewalScheduler, SingleFlightLock } from '../domain/ports.js';
+import type { Transport } from '../http/send.js';
 import type { Logger } from '../log.js';
 import type { KeyRing } from '../secrets/keyring.js';
 import type { Store } from '../store/port.js';
@@ -32,6 +33,8 @@ export interface Services {
   settings: DomainSettings;
   /** Single-flight token renewal: one renewal per connection at a time, across processes. */
   lock: SingleFlightLock;
+  /** Sends every outbound request of the use cases. */
+  transport: Transport;
   /** Connections and connectors, cached per process and checked against published versions. */
   cache: ConnectionCache;
   renewals: RenewalScheduler;

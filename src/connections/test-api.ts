@@ -6,7 +6,7 @@ import type { ResolvedConnector } from '../definitions/resolve.js';
 import { renderText, renderUrl, type TemplateContext, templateVariables } from '../definitions/templates.js';
 import { AppError } from '../errors.js';
 import { parseRetryAfter } from '../http/retry-after.js';
-import { type InboundResponse, send } from '../http/send.js';
+import type { InboundResponse, Transport } from '../http/send.js';
 import { isRecord, readPath } from '../oauth/body.js';
 import { excerpt } from '../oauth/classify.js';
 import { buildApiRequest, renderDefaults } from './api-request.js';
@@ -15,6 +15,7 @@ const TEST_RESPONSE_LIMIT = 1024 * 1024;
 
 /** Sends the test request for `context` (which must hold the token). */
 export async function sendTestRequest(
+  send: Transport,
   connector: ResolvedConnector,
   context: TemplateContext,
   timeoutMs: number,

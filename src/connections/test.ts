@@ -40,10 +40,20 @@ async function runTest(services: Services, start: Connection, connector: LoadedC
     return { ok: true, status: null };
   }
   const timeoutMs = services.settings.tokenRequestTimeoutMs;
-  let response = await sendTestRequest(connector.resolved, connectionContext(services.keys, connection), timeoutMs);
+  let response = await sendTestRequest(
+    services.transport,
+    connector.resolved,
+    connectionContext(services.keys, connection),
+    timeoutMs,
+  );
   if (isExpiredAnswer(connector.resolved, response)) {
     ({ connection } = await renewToken(services, connection, { force: true, allowError: true }));
-    response = await sendTestRequest(connector.resolved, connectionContext(services.keys, connection), timeoutMs);
+    response = await sendTestRequest(
+      services.transport,
+      connector.resolved,
+      connectionContext(services.keys, connection),
+      timeoutMs,
+    );
   }
   if (response.status >= 200 && response.status < 300 && !isExpiredAnswer(connector.resolved, response)) {
     return { ok: true, status: response.status };

@@ -9,13 +9,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ConnectionEvent } from '../domain/model.js';
 import { AppError } from '../errors.js';
 import { parseRetryAfter } from '../http/retry-after.js';
-import { send } from '../http/send.js';
+import type { Transport } from '../http/send.js';
 
 export const SIGNATURE_HEADER = 'x-oauth-cc-signature';
 /** The receiver's answer is not used; a large one only costs memory. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface WebhookOptions {
+  /** Sends the deliveries. */
+  transport: Transport;
   /** Receiver of the POSTs; https:, or http: to a loopback host (checked by the config). */
   url: string;
   /** Signs every body; without it no signature header is sent. */
@@ -59,7 +61,7 @@ export async function deliverWebhook(event: ConnectionEvent, options: WebhookOpt
     'x-oauth-cc-event-id': event.id,
   };
   if (options.secret) headers[SIGNATURE_HEADER] = signWebhook(options.secret, body, Math.floor(Date.now() / 1000));
-  const response = await send({
+  const response = await options.transport({
     method: 'POST',
     url: options.url,
     headers,

@@ -1,6 +1,6 @@
 /**
- * Shared undici dispatchers. One keep-alive `Agent` carries every plain request; each distinct mTLS client
- * certificate gets its own `Agent` (TLS client credentials are fixed per connection pool), cached by the
+ * The undici dispatchers of one transport. One keep-alive `Agent` carries every plain request; each distinct mTLS
+ * client certificate gets its own `Agent` (TLS client credentials are fixed per connection pool), cached by the
  * certificate's hash so that the PEM itself is never used as a map key.
  */
 import { createHash } from 'node:crypto';
@@ -22,47 +22,44 @@ export interface ClientCertificate {
 /** Longest time to open a connection (TCP + TLS); the header and body timeouts follow the request's own budget. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
-let options: TransportOptions = {};
-let shared: Agent | undefined;
-const byCertificate = new Map<string, Agent>();
+export class Dispatchers {
+  private shared: Agent | undefined;
+  private readonly byCertificate = new Map<string, Agent>();
 
-function createAgent(certificate?: ClientCertificate): Agent {
-  // `ca` replaces Node's default roots, so the system roots are listed again next to the extra CA.
-  const ca = options.extraCa ? [...rootCertificates, options.extraCa] : undefined;
-  return new Agent({
-    connections: options.connections ?? 256,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    connect: { timeout: CONNECT_TIMEOUT_MS, ...(ca && { ca }), ...certificate },
-  });
-}
+  constructor(private readonly options: TransportOptions = {}) {}
 
-/** The dispatcher for a request: the shared agent, or the one bound to the mTLS client certificate. */
-export function dispatcherFor(certificate?: ClientCertificate): Agent {
-  if (!certificate) {
-    shared ??= createAgent();
-    return shared;
+  private createAgent(certificate?: ClientCertificate): Agent {
+    // `ca` replaces Node's default roots, so the system roots are listed again next to the extra CA.
+    const ca = this.options.extraCa ? [...rootCertificates, this.options.extraCa] : undefined;
+    return new Agent({
+      connections: this.options.connections ?? 256,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connect: { timeout: CONNECT_TIMEOUT_MS, ...(ca && { ca }), ...certificate },
+    });
   }
-  const id = createHash('sha256').update(certificate.cert).digest('base64url');
-  let agent = byCertificate.get(id);
-  if (!agent) {
-    agent = createAgent(certificate);
-    byCertificate.set(id, agent);
+
+  /** The dispatcher for a request: the shared agent, or the one bound to the mTLS client certificate. */
+  for(certificate?: ClientCertificate): Agent {
+    if (!certificate) {
+      this.shared ??= this.createAgent();
+      return this.shared;
+    }
+    const id = createHash('sha256').update(certificate.cert).digest('base64url');
+    let agent = this.byCertificate.get(id);
+    if (!agent) {
+      agent = this.createAgent(certificate);
+      this.byCertificate.set(id, agent);
+    }
+    return agent;
   }
-  return agent;
-}
 
-/** Applies new options to every dispatcher created from now on; existing ones finish their requests and close. */
-export function configureTransport(next: TransportOptions): void {
-  options = { ...next };
-  void closeDispatchers();
-}
-
-/** Closes every dispatcher (waits for requests in flight). */
-export async function closeDispatchers(): Promise<void> {
-  const agents = [...byCertificate.values(), ...(shared ? [shared] : [])];
-  shared = undefined;
-  byCertificate.clear();
-  await Promise.all(agents.map((agent) => agent.close()));
+  /** Closes every dispatcher (waits for requests in flight). */
+  async close(): Promise<void> {
+    const agents = [...this.byCertificate.values(), ...(this.shared ? [this.shared] : [])];
+    this.shared = undefined;
+    this.byCertificate.clear();
+    await Promise.all(agents.map((agent) => agent.close()));
+  }
 }

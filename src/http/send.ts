@@ -2,12 +2,15 @@
  * The outbound HTTP transport: one request, no redirects followed, connect, header and body timeouts, a size
  * limit enforced while the body streams in. Failures become `AppError`s whose messages name the method, origin and
  * path, never the query string (it can carry a token) nor headers.
+ *
+ * A transport is a value passed to whatever sends (as oauth4webapi's `customFetch`), never a module global: the
+ * runtime creates one from the config, and a test or tool may wrap it (to record, to trace) or make its own.
  */
 import { type Dispatcher, request } from 'undici';
 import { AppError } from '../errors.js';
-import { type ClientCertificate, closeDispatchers, dispatcherFor } from './dispatcher.js';
+import { type ClientCertificate, Dispatchers, type TransportOptions } from './dispatcher.js';
 
-export { configureTransport, type TransportOptions } from './dispatcher.js';
+export type { TransportOptions } from './dispatcher.js';
 
 export interface OutboundRequest {
   method: string;
@@ -30,20 +33,35 @@ export interface InboundResponse {
   body: Buffer;
 }
 
+/** Sends one request; see `createTransport`. */
+export type Transport = (outbound: OutboundRequest) => Promise<InboundResponse>;
+
+export interface HttpTransport {
+  send: Transport;
+  /** Closes every pooled connection (waits for requests in flight). */
+  close(): Promise<void>;
+}
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/** A transport with its own connection pools. */
+export function createTransport(options: TransportOptions = {}): HttpTransport {
+  const dispatchers = new Dispatchers(options);
+  return { send: (outbound) => send(dispatchers, outbound), close: () => dispatchers.close() };
+}
 
 /**
  * Sends one request. The budget bounds each phase with undici's own timers: connecting (the dispatcher's connect
  * timeout), waiting for the headers, and every pause in the body. No timer or AbortController of ours is created per
  * request: on the call path that cost shows (docs/PERFORMANCE.md).
  */
-export async function send(outbound: OutboundRequest): Promise<InboundResponse> {
+async function send(dispatchers: Dispatchers, outbound: OutboundRequest): Promise<InboundResponse> {
   const timeoutMs = outbound.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = outbound.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   try {
     const response = await request(outbound.url, {
-      dispatcher: dispatcherFor(outbound.tls),
+      dispatcher: dispatchers.for(outbound.tls),
       method: outbound.method as 'GET',
       headers: outbound.headers,
       body: outbound.body,
@@ -56,11 +74,6 @@ export async function send(outbound: OutboundRequest): Promise<InboundResponse> 
   } catch (error) {
     throw toAppError(error, outbound, timeoutMs);
   }
-}
-
-/** Closes every pooled connection (for shutdown and tests). */
-export async function closeTransport(): Promise<void> {
-  await closeDispatchers();
 }
 
 async function readBody(

@@ -1,20 +1,21 @@
 /**
- * The three OAuth exchanges end to end: build → send → classify or process. Transport errors from `send` pass
- * through unchanged (they are AppErrors already).
+ * The three OAuth exchanges end to end: build → send → classify or process. Each takes the transport that sends
+ * (as oauth4webapi's `customFetch`); its errors pass through unchanged (they are AppErrors already).
  */
-import { send } from '../http/send.js';
+import type { Transport } from '../http/send.js';
 import { buildRevocationRequest, processRevocationResponse } from './revocation.js';
 import { buildClientCredentialsRequest, buildRefreshTokenRequest } from './token-request.js';
 import { processTokenResponse } from './token-response.js';
 import type { RevocationOutcome, TokenEndpointSpec, TokenSet } from './types.js';
 
-export async function requestToken(spec: TokenEndpointSpec, now?: Date): Promise<TokenSet> {
+export async function requestToken(spec: TokenEndpointSpec, send: Transport, now?: Date): Promise<TokenSet> {
   const response = await send(await buildClientCredentialsRequest(spec, now));
   return processTokenResponse(response, spec, now);
 }
 
 export async function refreshToken(
   spec: TokenEndpointSpec,
+  send: Transport,
   refreshToken: string,
   url: string,
   now?: Date,
@@ -25,6 +26,7 @@ export async function refreshToken(
 
 export async function revokeToken(
   spec: TokenEndpointSpec,
+  send: Transport,
   token: string,
   hint: 'access_token' | 'refresh_token',
   url: string,

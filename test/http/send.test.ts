@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeTransport, send } from '../../src/http/send.js';
+import { createTransport } from '../../src/http/send.js';
 import { startProvider, type TestProvider } from '../support/provider.js';
 
+let transport = createTransport();
+const send: typeof transport.send = (request) => transport.send(request);
 let provider: TestProvider;
 
 beforeAll(async () => {
@@ -11,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await provider.close();
-  await closeTransport();
+  await transport.close();
 });
 
 const get = (path: string, extra: Partial<Parameters<typeof send>[0]> = {}) =>
@@ -110,7 +112,8 @@ describe('send', () => {
   });
 
   it('reuses connections across requests (keep-alive)', async () => {
-    await closeTransport(); // start from an empty pool: earlier tests left sockets of their own
+    await transport.close(); // start from an empty pool: earlier tests left sockets of their own
+    transport = createTransport();
     const ports = new Set<number>();
     for (let i = 0; i < 10; i++) ports.add(JSON.parse((await get('/api/echo')).body.toString()).remotePort);
     // undici may open a second socket while the first finishes its answer; without keep-alive there would be 10.

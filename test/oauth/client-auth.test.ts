@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closeTransport, send } from '../../src/http/send.js';
+import { createTransport } from '../../src/http/send.js';
 import { requestToken } from '../../src/oauth/client.js';
 import { formUrlEncode } from '../../src/oauth/client-auth.js';
 import { buildClientCredentialsRequest } from '../../src/oauth/token-request.js';
@@ -10,6 +10,8 @@ import { rejectionOf, specFor } from './helpers.js';
 
 const AWKWARD_SECRET = "s3cr%:+/= t!'()*é";
 
+const transport = createTransport();
+const send = transport.send;
 let provider: TestProvider;
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -32,7 +34,7 @@ beforeAll(async () => {
 beforeEach(() => provider.reset());
 afterAll(async () => {
   await provider.close();
-  await closeTransport();
+  await transport.close();
 });
 
 describe('form url encoding of Basic credentials', () => {
@@ -45,7 +47,7 @@ describe('basic (RFC 6749 §2.3.1)', () => {
   it('when the secret holds %:+/= and spaces, a strict RFC server accepts it', async () => {
     provider.quirk({ basicEncoding: 'rfc' });
     const spec = specFor(provider, { credentials: { clientId: 'awkward id', clientSecret: AWKWARD_SECRET } });
-    const token = await requestToken(spec);
+    const token = await requestToken(spec, send);
     expect(token.accessToken).toMatch(/^[\w-]{20,}$/);
     expect(provider.stats.tokenRequestsByClient.get('awkward id')).toBe(1);
   });
@@ -53,7 +55,7 @@ describe('basic (RFC 6749 §2.3.1)', () => {
   it('when the server wants raw credentials, basic is rejected as invalid_client without leaking the secret', async () => {
     provider.quirk({ basicEncoding: 'raw' });
     const spec = specFor(provider, { credentials: { clientId: 'awkward id', clientSecret: AWKWARD_SECRET } });
-    const error = await rejectionOf(requestToken(spec));
+    const error = await rejectionOf(requestToken(spec, send));
     expect(error).toMatchObject({ kind: 'permanent', code: 'invalid_client', status: 401 });
     expect(error.message).not.toContain(AWKWARD_SECRET);
   });
@@ -73,7 +75,7 @@ describe('basic_raw', () => {
       clientAuth: 'basic_raw',
       credentials: { clientId: 'awkward id', clientSecret: AWKWARD_SECRET },
     });
-    await expect(requestToken(spec)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    await expect(requestToken(spec, send)).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 
   it('when a strict RFC server receives raw reserved characters, it answers invalid_client', async () => {
@@ -82,7 +84,7 @@ describe('basic_raw', () => {
       clientAuth: 'basic_raw',
       credentials: { clientId: 'awkward id', clientSecret: AWKWARD_SECRET },
     });
-    await expect(requestToken(spec)).rejects.toMatchObject({ code: 'invalid_client' });
+    await expect(requestToken(spec, send)).rejects.toMatchObject({ code: 'invalid_client' });
   });
 });
 
@@ -95,7 +97,7 @@ describe('body', () => {
     const request = await buildClientCredentialsRequest(spec);
     expect(request.headers.authorization).toBeUndefined();
     expect(new URLSearchParams(String(request.body)).get('client_secret')).toBe(AWKWARD_SECRET);
-    await expect(requestToken(spec)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    await expect(requestToken(spec, send)).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 
   it('when the definition adds client_secret or a client_id of its own, client authentication wins and nothing is sent twice', async () => {
@@ -111,12 +113,12 @@ describe('body', () => {
     expect(body.getAll('client_secret')).toEqual(['secret-1']);
     expect(body.getAll('client_id')).toEqual(['client-1']);
     expect(body.get('audience')).toBe('https://api.example');
-    await expect(requestToken(spec)).resolves.toBeDefined();
+    await expect(requestToken(spec, send)).resolves.toBeDefined();
   });
 
   it('with the query format, it refuses to put the secret in the URL', async () => {
     const spec = specFor(provider, { clientAuth: 'body', format: 'query' });
-    await expect(requestToken(spec)).rejects.toMatchObject({ kind: 'invalid_input', code: 'credentials_in_url' });
+    await expect(requestToken(spec, send)).rejects.toMatchObject({ kind: 'invalid_input', code: 'credentials_in_url' });
     expect(provider.stats.tokenRequests).toBe(0);
   });
 
@@ -125,7 +127,7 @@ describe('body', () => {
     const request = await buildClientCredentialsRequest(spec);
     expect(request.headers.authorization).toBe(`Basic ${Buffer.from('client-1:secret-1').toString('base64')}`);
     expect(request.headers['x-extra']).toBe('yes');
-    await expect(requestToken(spec)).resolves.toBeDefined();
+    await expect(requestToken(spec, send)).resolves.toBeDefined();
   });
 });
 
@@ -139,7 +141,7 @@ describe('private_key_jwt (RFC 7523)', () => {
     });
 
   it('signs an assertion the provider verifies (signature, aud, exp, jti)', async () => {
-    const token = await requestToken(jwtSpec(pem(rsa.privateKey, 'pkcs8')));
+    const token = await requestToken(jwtSpec(pem(rsa.privateKey, 'pkcs8')), send);
     expect(token.accessToken).toBeTruthy();
   });
 
@@ -172,7 +174,7 @@ describe('private_key_jwt (RFC 7523)', () => {
       alg: 'RS256',
       kid: 'key-7',
     });
-    await expect(requestToken(spec)).resolves.toBeDefined();
+    await expect(requestToken(spec, send)).resolves.toBeDefined();
   });
 
   it('accepts a SEC1 EC key with ES256', async () => {
@@ -181,26 +183,26 @@ describe('private_key_jwt (RFC 7523)', () => {
       credentials: { clientId: 'ec-client', privateKeyPem: pem(ec.privateKey, 'sec1') },
       assertion: { algorithm: 'ES256' },
     });
-    await expect(requestToken(spec)).resolves.toBeDefined();
+    await expect(requestToken(spec, send)).resolves.toBeDefined();
   });
 
   it('when the audience is wrong, the provider rejects it as invalid_client', async () => {
     const spec = jwtSpec(pem(rsa.privateKey, 'pkcs8'), {
       assertion: { algorithm: 'RS256', audience: 'https://elsewhere' },
     });
-    await expect(requestToken(spec)).rejects.toMatchObject({ kind: 'permanent', code: 'invalid_client' });
+    await expect(requestToken(spec, send)).rejects.toMatchObject({ kind: 'permanent', code: 'invalid_client' });
   });
 
   it('when the key is not a key, it fails as invalid_input without echoing it', async () => {
     const garbage = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----';
-    const error = await rejectionOf(requestToken(jwtSpec(garbage)));
+    const error = await rejectionOf(requestToken(jwtSpec(garbage), send));
     expect(error).toMatchObject({ kind: 'invalid_input', code: 'invalid_private_key' });
     expect(error.message).not.toContain('c2VjcmV0');
   });
 
   it('when the algorithm does not fit the key, it says which setting to change', async () => {
     const error = await rejectionOf(
-      requestToken(jwtSpec(pem(rsa.privateKey, 'pkcs8'), { assertion: { algorithm: 'ES256' } })),
+      requestToken(jwtSpec(pem(rsa.privateKey, 'pkcs8'), { assertion: { algorithm: 'ES256' } }), send),
     );
     expect(error).toMatchObject({ kind: 'invalid_input', code: 'invalid_private_key' });
     expect(error.message).toContain('assertionAlgorithm');
@@ -223,7 +225,7 @@ describe('credentials in two places', () => {
   });
 
   it('when credentials are missing, it names the field to fill in', async () => {
-    const error = await rejectionOf(requestToken(specFor(provider, { credentials: { clientId: 'client-1' } })));
+    const error = await rejectionOf(requestToken(specFor(provider, { credentials: { clientId: 'client-1' } }), send));
     expect(error).toMatchObject({ kind: 'invalid_input', code: 'missing_client_secret' });
     expect(error.message).toContain('client_secret');
   });

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closeTransport } from '../../src/http/send.js';
+import { createTransport } from '../../src/http/send.js';
 import { classifyTokenEndpointFailure, excerpt } from '../../src/oauth/classify.js';
 import { requestToken } from '../../src/oauth/client.js';
 import { startProvider, type TestProvider } from '../support/provider.js';
 import { rejectionOf, specFor } from './helpers.js';
 
+const transport = createTransport();
+const send = transport.send;
 let provider: TestProvider;
 const SECRET = 'Sup3r-S3cret-Value-0123456789';
 
@@ -15,7 +17,7 @@ beforeAll(async () => {
 beforeEach(() => provider.reset());
 afterAll(async () => {
   await provider.close();
-  await closeTransport();
+  await transport.close();
 });
 
 const spec = () => specFor(provider, { credentials: { clientId: 'client-1', clientSecret: SECRET }, timeoutMs: 1000 });
@@ -40,7 +42,7 @@ describe('permanent failures from the provider', () => {
     'invalid_target',
   ])('when the provider answers %s, it fails permanently with that code and a readable message', async (code) => {
     provider.quirk({ tokenError: code });
-    const error = await rejectionOf(requestToken(spec()));
+    const error = await rejectionOf(requestToken(spec(), send));
     expect(error).toMatchObject({
       name: 'AppError',
       kind: 'permanent',
@@ -52,7 +54,7 @@ describe('permanent failures from the provider', () => {
 
   it('when the secret is wrong, the message never contains the secret sent', async () => {
     const wrong = specFor(provider, { credentials: { clientId: 'client-1', clientSecret: 'wrong-secret-value' } });
-    const error = await rejectionOf(requestToken(wrong));
+    const error = await rejectionOf(requestToken(wrong, send));
     expect(error).toMatchObject({ kind: 'permanent', code: 'invalid_client' });
     expect(error.message).not.toContain('wrong-secret-value');
   });
@@ -69,7 +71,7 @@ describe('transient failures', () => {
 
   it('when rate limited with Retry-After seconds, retryAfterMs carries it', async () => {
     provider.quirk({ status429RetryAfter: 7 });
-    await expect(requestToken(spec())).rejects.toMatchObject({
+    await expect(requestToken(spec(), send)).rejects.toMatchObject({
       kind: 'transient',
       code: 'rate_limited',
       status: 429,
@@ -79,21 +81,24 @@ describe('transient failures', () => {
 
   it('when rate limited with Retry-After as an HTTP date, retryAfterMs is the time until then', async () => {
     provider.quirk({ status429RetryAfter: new Date(Date.now() + 30_000).toUTCString() });
-    const error = await rejectionOf(requestToken(spec()));
+    const error = await rejectionOf(requestToken(spec(), send));
     expect(error.retryAfterMs).toBeGreaterThan(25_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(30_000);
   });
 
   it.each([500, 502, 504] as const)('when the provider answers %i, it is transient', async (status) => {
     provider.quirk({ status5xx: status });
-    await expect(requestToken(spec())).rejects.toMatchObject({ kind: 'transient', code: 'server_error', status });
+    await expect(requestToken(spec(), send)).rejects.toMatchObject({ kind: 'transient', code: 'server_error', status });
   });
 
   it('when the provider answers 503 for the next two requests, the third succeeds', async () => {
     provider.quirk({ failNextTokenRequests: 2 });
-    await expect(requestToken(spec())).rejects.toMatchObject({ kind: 'transient', code: 'temporarily_unavailable' });
-    await expect(requestToken(spec())).rejects.toMatchObject({ kind: 'transient' });
-    await expect(requestToken(spec())).resolves.toMatchObject({ tokenType: 'Bearer' });
+    await expect(requestToken(spec(), send)).rejects.toMatchObject({
+      kind: 'transient',
+      code: 'temporarily_unavailable',
+    });
+    await expect(requestToken(spec(), send)).rejects.toMatchObject({ kind: 'transient' });
+    await expect(requestToken(spec(), send)).resolves.toMatchObject({ tokenType: 'Bearer' });
     expect(provider.stats.tokenRequests).toBe(3);
   });
 
@@ -107,7 +112,7 @@ describe('transient failures', () => {
   it('when the answer is too slow, it is a transient timeout naming the endpoint but not the query', async () => {
     provider.quirk({ delayMs: 1500 });
     const error = await rejectionOf(
-      requestToken(specFor(provider, { url: `${provider.url}/oauth/token?key=hidden`, timeoutMs: 300 })),
+      requestToken(specFor(provider, { url: `${provider.url}/oauth/token?key=hidden`, timeoutMs: 300 }), send),
     );
     expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
     expect(error.message).toBe(`POST ${provider.url}/oauth/token: no answer within 300 ms`);
@@ -115,14 +120,14 @@ describe('transient failures', () => {
 
   it('when the provider resets the connection, it is a transient network error', async () => {
     provider.quirk({ resetConnection: true });
-    await expect(requestToken(spec())).rejects.toMatchObject({ kind: 'transient', code: 'network' });
+    await expect(requestToken(spec(), send)).rejects.toMatchObject({ kind: 'transient', code: 'network' });
   });
 });
 
 describe('unusual error bodies', () => {
   it('when the provider answers an HTML page, the message holds a short text excerpt without tags', async () => {
     provider.quirk({ htmlErrorPage: true });
-    const error = await rejectionOf(requestToken(spec()));
+    const error = await rejectionOf(requestToken(spec(), send));
     expect(error).toMatchObject({ kind: 'transient', status: 502 });
     expect(error.message).toBe(
       'token endpoint answered 502 server_error: 502 Bad Gateway The upstream server is unavailable.',
@@ -131,7 +136,7 @@ describe('unusual error bodies', () => {
 
   it('when an error body is malformed JSON, it keeps a short excerpt', async () => {
     provider.quirk({ malformedJson: 400 });
-    const error = await rejectionOf(requestToken(spec()));
+    const error = await rejectionOf(requestToken(spec(), send));
     expect(error).toMatchObject({ kind: 'permanent', code: 'token_endpoint_error', status: 400 });
     expect(error.message).toContain('"error": "invalid_request"');
   });

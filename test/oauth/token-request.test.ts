@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closeTransport, send } from '../../src/http/send.js';
+import { createTransport } from '../../src/http/send.js';
 import { requestToken } from '../../src/oauth/client.js';
 import { buildClientCredentialsRequest } from '../../src/oauth/token-request.js';
 import type { TokenEndpointSpec } from '../../src/oauth/types.js';
 import { startProvider, type TestProvider } from '../support/provider.js';
 import { specFor } from './helpers.js';
 
+const transport = createTransport();
+const send = transport.send;
 let provider: TestProvider;
 
 beforeAll(async () => {
@@ -15,7 +17,7 @@ beforeAll(async () => {
 beforeEach(() => provider.reset());
 afterAll(async () => {
   await provider.close();
-  await closeTransport();
+  await transport.close();
 });
 
 /** What the server received, by sending the built request to the provider's echo endpoint. */
@@ -102,7 +104,7 @@ describe('json format', () => {
       grantType: null,
       url: `${provider.url}/oauth/token?grant_type=client_credentials`,
     });
-    await expect(requestToken(spec)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    await expect(requestToken(spec, send)).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 });
 
@@ -116,7 +118,7 @@ describe('query format', () => {
   });
 
   it('works end to end against the provider with Basic authentication', async () => {
-    await expect(requestToken(specFor(provider, { format: 'query', scope: 'read' }))).resolves.toMatchObject({
+    await expect(requestToken(specFor(provider, { format: 'query', scope: 'read' }), send)).resolves.toMatchObject({
       scopes: ['read'],
     });
   });
@@ -124,7 +126,7 @@ describe('query format', () => {
 
 describe('scopes end to end', () => {
   it('when the provider refuses a scope, it fails permanently with invalid_scope', async () => {
-    await expect(requestToken(specFor(provider, { scope: 'admin' }))).rejects.toMatchObject({
+    await expect(requestToken(specFor(provider, { scope: 'admin' }), send)).rejects.toMatchObject({
       kind: 'permanent',
       code: 'invalid_scope',
     });
