@@ -9,6 +9,7 @@ import type { Logger } from '../src/log.js';
 import type { JobName } from '../src/queue/names.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { parsePayload } from '../src/queue/schemas.js';
+import { attemptsUsed } from './budget-wait.js';
 import { callJob } from './call.js';
 import { connectJob } from './connect.js';
 import { failOrRetry, type JobDefinition, type RetryPolicy } from './job.js';
@@ -53,7 +54,7 @@ export function createProcessor(queueName: string, services: Services, policy: R
       }
       await definition.onPickup?.(job, services);
       const data = parsePayload(definition.schema, job.data, job.name);
-      const finalAttempt = job.attemptsStarted >= policy.maxAttempts;
+      const finalAttempt = attemptsUsed(job) >= policy.maxAttempts;
       return await definition.handle(data, {
         services,
         job,

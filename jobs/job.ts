@@ -5,16 +5,19 @@
  * Retries are driven here, not by the producer's job options, so that jobs from any producer (any language, any
  * options) retry the same way: a transient error moves the job back to delayed (after `Retry-After` when the remote
  * side gave one, else exponential backoff with jitter) until `maxAttempts` attempts have started; every other error
- * fails the job at once with `UnrecoverableError`.
+ * fails the job at once with `UnrecoverableError`. A call waiting for its rate budget moves to delayed too, without
+ * using up an attempt (`budget-wait.ts`).
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
+import { BudgetWait } from '../src/connections/budgets/wait.js';
 import type { Services } from '../src/connections/services.js';
 import { AppError, isAppError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { JobName } from '../src/queue/names.js';
 import type { JobContract } from '../src/queue/schemas.js';
 import { backoffDelay } from './backoff.js';
+import { attemptsUsed, delayForBudget } from './budget-wait.js';
 
 export interface JobContext {
   services: Services;
@@ -45,9 +48,10 @@ export interface RetryPolicy {
 }
 
 function retryDelay(error: AppError, job: Job, policy: RetryPolicy): number | undefined {
-  const delay = error.retryAfterMs ?? backoffDelay(job.attemptsStarted, policy.backoffMs);
+  const attempt = attemptsUsed(job);
+  const delay = error.retryAfterMs ?? backoffDelay(attempt, policy.backoffMs);
   const bounded = Math.min(delay, policy.maxDelayMs ?? Number.POSITIVE_INFINITY);
-  if (policy.maxAttempts !== undefined && job.attemptsStarted >= policy.maxAttempts) return undefined;
+  if (policy.maxAttempts !== undefined && attempt >= policy.maxAttempts) return undefined;
   if (policy.retryForMs !== undefined && Date.now() + bounded > job.timestamp + policy.retryForMs) return undefined;
   return bounded;
 }
@@ -60,16 +64,21 @@ export async function failOrRetry(
   policy: RetryPolicy,
   log: Logger,
 ): Promise<never> {
+  if (error instanceof BudgetWait && token) {
+    await delayForBudget(job, token, error);
+    throw new DelayedError();
+  }
   const appError = toAppError(error);
   const message = `[${appError.code}] ${appError.message}`;
+  const attempt = attemptsUsed(job);
   const delay = appError.kind === 'transient' && token ? retryDelay(appError, job, policy) : undefined;
   if (delay !== undefined && token) {
-    log.warn({ code: appError.code, attempt: job.attemptsStarted, delayMs: delay }, `retrying: ${appError.message}`);
+    log.warn({ code: appError.code, attempt, delayMs: delay }, `retrying: ${appError.message}`);
     await job.moveToDelayed(Date.now() + delay, token);
     throw new DelayedError();
   }
-  log.warn({ code: appError.code, kind: appError.kind, attempt: job.attemptsStarted }, `failed: ${appError.message}`);
-  const suffix = appError.kind === 'transient' ? ` (gave up after ${job.attemptsStarted} attempts)` : '';
+  log.warn({ code: appError.code, kind: appError.kind, attempt }, `failed: ${appError.message}`);
+  const suffix = appError.kind === 'transient' ? ` (gave up after ${attempt} attempts)` : '';
   throw new UnrecoverableError(message + suffix);
 }
 

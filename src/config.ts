@@ -83,6 +83,11 @@ export const configSchema = z
     CALL_MAX_TIMEOUT_MS: positiveInteger(120_000),
     /** Largest API response body a call reads; larger ones fail. @default 10485760 (10 MiB) */
     CALL_MAX_RESPONSE_BYTES: positiveInteger(10_485_760),
+    /**
+     * Longest time a call waits in total for its rate budgets (declared or learned); a call that would wait longer
+     * fails with `rate_limited`. Waiting uses up no attempts. @default 300000 (5 minutes)
+     */
+    CALL_MAX_WAIT_MS: positiveInteger(300_000),
     /** Attempts of a job with a transient failure. @default 8 */
     JOB_ATTEMPTS: positiveInteger(8),
     /** First delay of the exponential backoff between attempts. @default 1000 */

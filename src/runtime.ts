@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
+import { BudgetGate } from './connections/budgets/gate.js';
 import { ConnectionCache } from './connections/cache.js';
 import type { Services } from './connections/services.js';
 import type { DomainObserver } from './domain/ports.js';
@@ -14,6 +15,7 @@ import type { Logger } from './log.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE, EVENTS_QUEUE } from './queue/names.js';
 import { createRedis } from './queue/redis.js';
 import { QueueRenewalScheduler } from './queue/renewals.js';
+import { RedisBudgetStore } from './redis/budgets.js';
 import { renewalLock } from './redis/lock.js';
 import { RedisVersionRegistry } from './redis/versions.js';
 import { loadKeyRing } from './secrets/dev-key.js';
@@ -65,6 +67,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   for (const queue of Object.values(queues))
     queue.on('error', (error) => log.warn({ err: { message: error.message } }, 'queue error'));
 
+  const observer = options.observer ?? {};
   const services: Services = {
     store,
     keys,
@@ -80,7 +83,12 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     lock: renewalLock(redis, config.queuePrefix, config.tokenRequestTimeoutMs + LOCK_SLACK_MS),
     cache: new ConnectionCache(store, new RedisVersionRegistry(redis, config.queuePrefix)),
     renewals: new QueueRenewalScheduler(queues.connections),
-    observer: options.observer ?? {},
+    budgets: new BudgetGate(
+      new RedisBudgetStore(redis, { prefix: config.queuePrefix }),
+      { maxWaitMs: config.callMaxWaitMs },
+      observer,
+    ),
+    observer,
   };
 
   return {

@@ -3,7 +3,8 @@
  *
  * load (cached, version-checked) → resolve and check the URL against the allowed URLs → make sure the token is valid
  * (single-flight renewal) → send with defaults, limits and the redirect policy → on an `expiredWhen` answer renew
- * once (forced, single-flight) and send again → shape the answer with every secret taken out.
+ * once (forced, single-flight) and send again → shape the answer with every secret taken out. Every request first
+ * passes the connection's budgets (`budgets/`), and every answer teaches them.
  */
 
 import type { Connection } from '../domain/model.js';
@@ -15,6 +16,8 @@ import { redactSecrets, shapeResponseBody } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import type { InboundResponse, OutboundRequest, Transport } from '../http/send.js';
 import { buildApiRequest } from './api-request.js';
+import { budgetPlan, connectionScope } from './budgets/plan.js';
+import type { WaitState } from './budgets/wait.js';
 import type { LoadedConnection } from './cache.js';
 import { assertUsable, loadOwned, patchConnection } from './load.js';
 import { type PreparedConnection, prepareConnection } from './prepare.js';
@@ -31,7 +34,11 @@ const MAX_REDIRECTS = 5;
 export interface CallOptions {
   /** On the last attempt a retryable answer is returned to the caller instead of thrown. @default false */
   finalAttempt?: boolean;
+  /** What this call waited for budgets before, and the slot it booked. @default nothing waited */
+  budget?: WaitState;
 }
+
+const NOTHING_WAITED: WaitState = { waitedMs: 0 };
 
 export async function callApi(
   services: Services,
@@ -47,11 +54,11 @@ export async function callApi(
     await ensureUsableToken(services, loaded.connection);
     loaded = await loadUsable(services, payload);
   }
-  let response = await sendOnce(services, loaded, payload, url);
+  let response = await sendOnce(services, loaded, payload, url, options.budget ?? NOTHING_WAITED);
   if (isExpiredAnswer(loaded.connector.resolved, response) && !rejectedRecently(services, loaded.connection)) {
     await renewToken(services, loaded.connection, { force: true, staleToken: loaded.connection.accessToken });
     loaded = await loadUsable(services, payload);
-    response = await sendOnce(services, loaded, payload, url);
+    response = await sendOnce(services, loaded, payload, url, { waitedMs: options.budget?.waitedMs ?? 0 });
     if (isExpiredAnswer(loaded.connector.resolved, response))
       await recordRejectedToken(services, loaded, response.status);
   }
@@ -80,18 +87,27 @@ async function sendOnce(
   loaded: LoadedConnection,
   payload: CallCommand,
   url: URL,
+  waited: WaitState,
 ): Promise<InboundResponse> {
-  const { settings } = services;
+  const { settings, budgets } = services;
   const prepared = prepareConnection(services, loaded);
+  const timeoutMs = Math.min(payload.timeoutMs ?? settings.callTimeoutMs, settings.callMaxTimeoutMs);
   const request = buildApiRequest(
     prepared.defaults,
     { method: payload.method ?? 'GET', url, headers: payload.headers, query: payload.query, body: payload.body },
-    {
-      timeoutMs: Math.min(payload.timeoutMs ?? settings.callTimeoutMs, settings.callMaxTimeoutMs),
-      maxResponseBytes: settings.callMaxResponseBytes,
-    },
+    { timeoutMs, maxResponseBytes: settings.callMaxResponseBytes },
   );
-  return sendFollowingRedirects(services.transport, request, prepared);
+  const plan = budgetPlan(services, loaded);
+  const release = plan && (await budgets.admit(plan, waited, timeoutMs));
+  let response: InboundResponse;
+  try {
+    response = await sendFollowingRedirects(services.transport, request, prepared);
+  } finally {
+    release?.();
+  }
+  const { id, connector } = loaded.connection;
+  budgets.learn(connectionScope(id), connector, response.status, response.headers);
+  return response;
 }
 
 /**

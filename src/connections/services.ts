@@ -8,6 +8,7 @@ import type { Transport } from '../http/send.js';
 import type { Logger } from '../log.js';
 import type { KeyRing } from '../secrets/keyring.js';
 import type { Store } from '../store/port.js';
+import type { BudgetGate } from './budgets/gate.js';
 import type { ConnectionCache } from './cache.js';
 
 export interface DomainSettings {
@@ -38,5 +39,7 @@ export interface Services {
   /** Connections and connectors, cached per process and checked against published versions. */
   cache: ConnectionCache;
   renewals: RenewalScheduler;
+  /** Rate budgets and concurrency of calls, shared by every worker process. */
+  budgets: BudgetGate;
   observer: DomainObserver;
 }

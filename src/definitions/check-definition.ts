@@ -1,7 +1,7 @@
 /** Cross-field rules of a definition that zod's shape check cannot express (templates: `check-templates.ts`). */
 import { checkFieldValue, fieldPattern } from './fields.js';
 import { type DefinitionIssue, error, type PathSegment, warning } from './issues.js';
-import type { ConnectorDefinition, FieldDefinition } from './schema.js';
+import { BUDGET_SCOPES, type ConnectorDefinition, type FieldDefinition } from './schema.js';
 import { FORBIDDEN_PATH_SEGMENTS } from './templates.js';
 
 /** Names that templates use for other things than fields. */
@@ -135,6 +135,20 @@ function checkHeaderNames(path: PathSegment[], headers: Record<string, string> |
     .map((name) => error([...path, name], 'not a valid header name; use letters, digits and -'));
 }
 
+/** A scope template without a variable would be one budget per tenant; `connector` says what is usually meant. */
+function checkScopes(def: ConnectorDefinition): DefinitionIssue[] {
+  return (def.rateLimits ?? []).flatMap(({ scope }, i) =>
+    scope === undefined || (BUDGET_SCOPES as readonly string[]).includes(scope) || scope.includes('{{')
+      ? []
+      : [
+          error(
+            ['rateLimits', i, 'scope'],
+            `use "connection", "connector" or a template over the connection's values, such as "{{token.instance_url}}"`,
+          ),
+        ],
+  );
+}
+
 /** Paths into responses, header names, parameters the client sets itself, the name and the docs link. */
 export function checkOther(def: ConnectorDefinition): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
@@ -154,6 +168,7 @@ export function checkOther(def: ConnectorDefinition): DefinitionIssue[] {
   if (def.connectionName === undefined && def.name.includes('{{')) {
     issues.push(error(['name'], 'must not contain {{: the name starts the default connectionName; set connectionName'));
   }
+  issues.push(...checkScopes(def));
   if (def.docsUrl !== undefined && !/^https?:$/.test(URL.parse(def.docsUrl)?.protocol ?? '')) {
     issues.push(error(['docsUrl'], 'not an absolute https URL, such as https://developer.example.com/oauth'));
   }

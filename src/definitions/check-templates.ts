@@ -14,7 +14,7 @@ import { isSecureUrl, SECURE_URL_HINT } from './urls.js';
 /** When a template is rendered: during the token request, during the test request, or afterwards. */
 export type Stage = 'token' | 'test' | 'use';
 /** What a template renders: a URL to call, an allowed URL prefix, a query value, a connection name, other text. */
-export type PlaceKind = 'url' | 'allowedUrl' | 'query' | 'name' | 'text';
+export type PlaceKind = 'url' | 'allowedUrl' | 'query' | 'name' | 'scope' | 'text';
 
 export interface TemplatePlace {
   path: PathSegment[];
@@ -48,6 +48,9 @@ function unavailable(source: Extra, place: TemplatePlace): string | undefined {
   }
   if (source === 'test' && place.stage === 'test') return 'is not known yet during the test request';
   if (source === 'access_token' && place.kind === 'name') return 'is a secret, and connection names are shown';
+  if (source === 'access_token' && place.kind === 'scope') {
+    return 'changes with every renewal; name the account with a field or {{token.<path>}}';
+  }
   return undefined;
 }
 

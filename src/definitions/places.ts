@@ -2,7 +2,7 @@
 import type { PlaceKind, Stage, TemplatePlace } from './check-templates.js';
 import type { PathSegment } from './issues.js';
 import { DEFAULT_CLIENT_CERTIFICATE, DEFAULT_CLIENT_PRIVATE_KEY, DEFAULT_PRIVATE_KEY } from './resolve.js';
-import type { ConnectorDefinition } from './schema.js';
+import { BUDGET_SCOPES, type ConnectorDefinition } from './schema.js';
 
 type Base = Omit<TemplatePlace, 'path' | 'template'>;
 
@@ -87,6 +87,23 @@ function testPlaces(test: NonNullable<ConnectorDefinition['test']>): TemplatePla
   ];
 }
 
+/** Budget scopes other than the named ones are templates; they name a shared Redis key, so no secrets. */
+function scopePlaces(def: ConnectorDefinition): TemplatePlace[] {
+  return (def.rateLimits ?? []).flatMap(({ scope }, i): TemplatePlace[] =>
+    scope === undefined || (BUDGET_SCOPES as readonly string[]).includes(scope)
+      ? []
+      : [
+          {
+            stage: 'use',
+            kind: 'scope',
+            noSecrets: 'in a budget scope',
+            path: ['rateLimits', i, 'scope'],
+            template: scope,
+          },
+        ],
+  );
+}
+
 function usePlaces(def: ConnectorDefinition): TemplatePlace[] {
   const text: Base = { stage: 'use', kind: 'text', checkCredentials: true };
   const name: Base = { stage: 'use', kind: 'name', noSecrets: 'in connection names (they are shown)' };
@@ -105,6 +122,7 @@ function usePlaces(def: ConnectorDefinition): TemplatePlace[] {
   places.push(...record(['requestDefaults', 'headers'], defaults?.headers, text));
   places.push(...record(['requestDefaults', 'query'], defaults?.query, { ...text, kind: 'query', noSecrets: QUERY }));
   places.push(...body(['requestDefaults', 'body'], defaults?.body, text));
+  places.push(...scopePlaces(def));
   return places;
 }
 

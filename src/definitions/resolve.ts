@@ -57,6 +57,13 @@ export interface ResolvedTest {
   body: unknown;
 }
 
+export interface ResolvedRateLimit {
+  requests: number;
+  perSeconds: number;
+  /** `connection`, `connector`, or a template over the connection's values. */
+  scope: string;
+}
+
 export interface ResolvedConnector {
   key: string;
   name: string;
@@ -73,6 +80,9 @@ export interface ResolvedConnector {
   requestDefaults: { headers: Record<string, string>; query: Record<string, string>; body: Record<string, unknown> };
   renewal: { marginSeconds: number; marginRatio: number };
   expiredWhen: { status: number[]; body: { path: string; equals: Array<string | number> } | undefined };
+  rateLimits: ResolvedRateLimit[];
+  /** undefined: no limit. */
+  concurrency: number | undefined;
 }
 
 export const DEFAULT_UNIQUE_IDENTIFIER = '{{client_id}}';
@@ -156,6 +166,8 @@ export function resolveConnector(def: ConnectorDefinition): ResolvedConnector {
     requestDefaults: resolveRequestDefaults(def.requestDefaults),
     renewal: { marginSeconds: def.renewal?.marginSeconds ?? 300, marginRatio: def.renewal?.marginRatio ?? 0.5 },
     expiredWhen: { status: def.expiredWhen?.status ?? [401], body: def.expiredWhen?.body },
+    rateLimits: (def.rateLimits ?? []).map((limit) => ({ ...limit, scope: limit.scope ?? 'connection' })),
+    concurrency: def.concurrency,
   };
   resolved.set(def, result);
   return result;

@@ -144,6 +144,21 @@ export const expiredWhenSchema = z.strictObject({
     .optional(),
 });
 
+/** Scopes a budget can be shared in, besides a template over the connection's values. */
+export const BUDGET_SCOPES = ['connection', 'connector'] as const;
+
+/** A rate budget: at most `requests` calls in any `perSeconds` window, paced evenly. */
+export const rateLimitSchema = z.strictObject({
+  requests: z.number().int().positive().max(1_000_000),
+  perSeconds: z.number().positive().max(86_400),
+  /**
+   * Who shares the budget: each `connection`, the whole `connector`, or a template over the connection's values
+   * (several connections of one tenant with the same rendered value share it, such as `{{token.instance_url}}`).
+   * @default "connection"
+   */
+  scope: z.string().min(1).optional(),
+});
+
 export const connectorDefinitionSchema = z.strictObject({
   /** Editors' schema reference; ignored. */
   $schema: z.string().optional(),
@@ -167,9 +182,14 @@ export const connectorDefinitionSchema = z.strictObject({
   requestDefaults: requestDefaultsSchema.optional(),
   renewal: renewalSchema.optional(),
   expiredWhen: expiredWhenSchema.optional(),
+  /** Rate budgets calls are paced to; all of them apply. @default [] (budgets are still learned from answers) */
+  rateLimits: z.array(rateLimitSchema).max(10).optional(),
+  /** Calls of one connection in flight at once, across every worker. @default no limit */
+  concurrency: z.number().int().positive().max(10_000).optional(),
 });
 
 export type FieldDefinition = z.infer<typeof fieldSchema>;
+export type RateLimitDefinition = z.infer<typeof rateLimitSchema>;
 export type ConnectorDefinition = z.infer<typeof connectorDefinitionSchema>;
 export type TokenDefinition = z.infer<typeof tokenSchema>;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];

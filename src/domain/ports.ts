@@ -1,7 +1,7 @@
 /**
  * What the use cases need from mechanisms outside the domain, as small interfaces the domain owns. Their
- * implementations live elsewhere: Redis-backed ones in `src/redis/`, the queue-backed renewal scheduler in
- * `src/queue/renewals.ts`, metrics in `src/ops/`.
+ * implementations live elsewhere: Redis-backed ones (lock, versions, budgets) in `src/redis/`, the queue-backed
+ * renewal scheduler in `src/queue/renewals.ts`, metrics in `src/ops/`.
  */
 import type { Connection } from './model.js';
 
@@ -38,9 +38,50 @@ export interface RenewalScheduler {
   schedule(connection: Connection): Promise<void>;
 }
 
+/** One limit of a rate budget as send slots: each booking moves the limit's next free slot on by `intervalMs`. */
+export interface SlotLimit {
+  /** Stable name of the limit within its scope. */
+  id: string;
+  intervalMs: number;
+}
+
+export interface BookingRequest {
+  /** The caller's clock (epoch ms) when it asks. */
+  now: number;
+  /** The slot may not come before this time (epoch ms). */
+  notBefore: number;
+  /** Nothing is booked when the slot would come later than `now + maxWaitMs`. */
+  maxWaitMs: number;
+}
+
+export interface Booking {
+  /** False when the earliest free slot is further away than the caller may wait: nothing was booked. */
+  booked: boolean;
+  /** The slot (epoch ms), booked or not. */
+  slotAt: number;
+}
+
+/**
+ * Rate budgets shared by every process: one atomic decision per scope. Times are the workers' clocks (kept in sync,
+ * as BullMQ's delays assume): a caller knows exactly how late it is for its slot, however long the store took.
+ */
+export interface BudgetStore {
+  /** Books the earliest send slot of a scope that all its limits allow, after any block of the scope. */
+  reserve(scope: string, limits: readonly SlotLimit[], request: BookingRequest): Promise<Booking>;
+  /** Nobody may book a slot of this scope before `until` (epoch ms). A shorter block never shortens a longer one. */
+  block(scope: string, until: number): Promise<void>;
+  /** Takes one of `limit` places of a scope for `ttlMs` (or until `leave`); false when all are taken. */
+  enter(scope: string, lease: string, limit: number, ttlMs: number): Promise<boolean>;
+  leave(scope: string, lease: string): Promise<void>;
+}
+
 /** Observers of what the domain does; metrics and events plug in here. Every method is optional. */
 export interface DomainObserver {
   tokenRequested?(connector: string, outcome: 'ok' | 'permanent' | 'transient'): void;
   renewed?(connection: Connection, outcome: 'ok' | 'failed'): void;
   lockWaited?(): void;
+  /** A call waited `ms` for a rate budget or a concurrency place (held in the process or delayed). */
+  budgetWaited?(connector: string, ms: number): void;
+  /** An API answered a call with 429. */
+  rateLimitAnswered?(connector: string): void;
 }

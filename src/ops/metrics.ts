@@ -6,8 +6,9 @@
  *   the jobs of every worker process once, wherever they ran;
  * - job durations: Worker events of the workers in this process (only the process that ran a job knows when it
  *   started and finished each attempt);
- * - token requests, renewals and lock waits: the domain's `DomainObserver` hooks, per process (renewals are counted
- *   by `src/scheduler/metrics.ts` in prom-client's default registry, which `text()` includes);
+ * - token requests, renewals, lock waits, budget waits and 429 answers: the domain's `DomainObserver` hooks, per
+ *   process (renewals are counted by `src/scheduler/metrics.ts` in prom-client's default registry, which `text()`
+ *   includes);
  * - queue depths and connections by status: read on each scrape, so they are never stale.
  */
 import { type JobType, type Queue, QueueEvents, type Worker } from 'bullmq';
@@ -89,8 +90,31 @@ export class Metrics {
       help: 'Renewals that waited for another process holding the single-flight lock instead of asking the provider',
       registers,
     });
+    const budgetDelays = new Counter({
+      name: `${PREFIX}budget_delays_total`,
+      help: 'Calls that waited for a rate budget or concurrency place before sending, by connector, in this process',
+      labelNames: ['connector'],
+      registers,
+    });
+    const budgetWaited = new Counter({
+      name: `${PREFIX}budget_wait_seconds_total`,
+      help: 'Time calls waited for rate budgets and concurrency places, by connector, in this process',
+      labelNames: ['connector'],
+      registers,
+    });
+    const answered429 = new Counter({
+      name: `${PREFIX}upstream_429_total`,
+      help: 'API answers 429 (Too Many Requests) received by calls, by connector, in this process',
+      labelNames: ['connector'],
+      registers,
+    });
     this.observer = {
       tokenRequested: (connector, outcome) => tokenRequests.inc({ connector, outcome }),
+      budgetWaited: (connector, ms) => {
+        budgetDelays.inc({ connector });
+        budgetWaited.inc({ connector }, ms / 1000);
+      },
+      rateLimitAnswered: (connector) => answered429.inc({ connector }),
       renewed: renewalMetrics.renewed,
       lockWaited: () => lockWaits.inc(),
     };

@@ -161,7 +161,7 @@ describe('call', () => {
     expect(result.headers.location).toBe('https://evil.test/steal');
   });
 
-  it('when the API answers 429 with Retry-After, it delays that job only, and returns the last answer', async () => {
+  it('when the API answers 429 with Retry-After, the connection sends nothing until then, and the job returns the last answer', async () => {
     const started = Date.now();
     const limited = call({ url: 'status/429?retryAfter=1' }).then((result) => ({ result, at: Date.now() }));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -169,7 +169,8 @@ describe('call', () => {
     const quickAt = Date.now();
     const { result, at } = await limited;
     expect(quick.status).toBe(200);
-    expect(quickAt - started).toBeLessThan(1000);
+    // The connection's budget was spent for a second: the other call of the same connection waited for it.
+    expect(quickAt - started).toBeGreaterThanOrEqual(1000);
     expect(result.status).toBe(429);
     expect(at - started).toBeGreaterThanOrEqual(2000);
   });
