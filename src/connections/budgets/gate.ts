@@ -48,6 +48,11 @@ export interface BudgetGateOptions {
 /** Returned by `admit`: gives back the call's concurrency place, once the answer is in. */
 export type Release = () => void;
 const NOTHING_TO_RELEASE: Release = () => {};
+/**
+ * A slot is booked at least this far ahead, so that it has not passed yet when Redis's answer arrives; doubled each
+ * time an answer still came too late.
+ */
+const BOOKING_LEAD_MS = 10;
 /** Booking rounds for a call with several scopes before it settles for the latest slot. */
 const MAX_BOOKING_ROUNDS = 3;
 
@@ -109,11 +114,12 @@ export class BudgetGate {
   private async pace(plan: BudgetPlan, state: WaitState): Promise<void> {
     if (plan.scopes.length === 0) return;
     let { waitedMs } = state;
+    let leadMs = BOOKING_LEAD_MS;
     // A slot booked before a block this process learned of since is not honoured: book again, after the block.
     let slotAt = this.blocked(plan) ? undefined : state.slotAt;
     for (;;) {
-      if (slotAt === undefined || Date.now() - slotAt > LATE_MS) {
-        slotAt = await this.book(plan, waitedMs);
+      if (slotAt === undefined) {
+        slotAt = await this.book(plan, waitedMs, leadMs);
         const bookedWaitMs = slotAt - Date.now();
         if (bookedWaitMs > 0) {
           waitedMs += bookedWaitMs;
@@ -121,20 +127,25 @@ export class BudgetGate {
         }
       }
       const waitMs = slotAt - Date.now();
+      if (waitMs < -LATE_MS) {
+        // Too late for this slot (the answer, the timer or the job came late): book again, further ahead.
+        slotAt = undefined;
+        leadMs = Math.min(leadMs * 2, this.holdMs);
+        continue;
+      }
       if (waitMs <= 0) return;
       // The job comes back a little early and holds the rest: promotion from delayed is not punctual.
       if (waitMs > this.holdMs) throw new BudgetWait(slotAt - this.holdMs / 2, labelOf(plan), { waitedMs, slotAt });
       await new Promise((resolve) => setTimeout(resolve, waitMs));
-      if (Date.now() - slotAt <= LATE_MS) return;
     }
   }
 
   /** Books the call's slot in every scope: the latest of them, each scope booked no earlier than `LATE_MS` before. */
-  private async book(plan: BudgetPlan, waitedMs: number): Promise<number> {
+  private async book(plan: BudgetPlan, waitedMs: number, leadMs: number): Promise<number> {
     const maxWaitMs = this.options.maxWaitMs - waitedMs;
     const now = Date.now();
     const bookedAt = new Map<string, number>();
-    let slotAt = 0;
+    let slotAt = now + leadMs;
     for (let round = 0; round < MAX_BOOKING_ROUNDS; round++) {
       const early = plan.scopes.filter(
         (scope) => (bookedAt.get(scope.key) ?? Number.NEGATIVE_INFINITY) < slotAt - LATE_MS,

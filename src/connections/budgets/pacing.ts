@@ -14,9 +14,9 @@ export interface PaceLimit {
 }
 
 /** Latest a call may send after its slot. */
-export const LATE_MS = 25;
+export const LATE_MS = 20;
 /** Added to each window: `LATE_MS`, plus the time from the decision to the request reaching the API. */
-export const WINDOW_MARGIN_MS = 50;
+export const WINDOW_MARGIN_MS = 75;
 
 /** Milliseconds between two slots of a limit. */
 export function intervalMs(limit: PaceLimit): number {
