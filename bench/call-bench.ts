@@ -89,7 +89,7 @@ export interface CallBenchResult {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OWNER = 'bench';
+export const OWNER = 'bench';
 const ADD_BATCH = 1000;
 
 export async function runCallBench(options: CallBenchOptions = {}): Promise<CallBenchResult> {
@@ -243,22 +243,26 @@ async function fetchTokens(upstreamUrl: string, connections: number): Promise<Ma
   return tokens;
 }
 
-/** Creates the connections through real `connect` jobs (token request and test call included), 50 at a time. */
-async function connectAll(
+/**
+ * Creates the connections through real `connect` jobs (token request and test call included), 50 at a time, for the
+ * upstream's clients `bench-<first>` to `bench-<first + connections - 1>`.
+ */
+export async function connectAll(
   settings: { connections: number; redisUrl: string },
   prefix: string,
   keySpec: string,
+  { connector = 'bench', first = 0 }: { connector?: string; first?: number } = {},
 ): Promise<string[]> {
   const client = createClient({ redisUrl: settings.redisUrl, prefix, encryptionKeys: keySpec, timeoutMs: 60_000 });
   try {
     const ids: string[] = [];
     for (let from = 0; from < settings.connections; from += 50) {
-      const batch = Array.from({ length: Math.min(50, settings.connections - from) }, (_, k) => from + k);
+      const batch = Array.from({ length: Math.min(50, settings.connections - from) }, (_, k) => first + from + k);
       const results = await Promise.all(
         batch.map((i) =>
           client.connect({
             owner: OWNER,
-            connector: 'bench',
+            connector,
             fields: { client_id: `bench-${i}`, client_secret: `bench-secret-${i}` },
           }),
         ),
@@ -308,7 +312,7 @@ async function redisCpuMicros(redis: Redis): Promise<number> {
   return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
 }
 
-interface Child {
+export interface Child {
   readyMessage: unknown;
   send(message: object): void;
   /** The next message of this type; rejects when the child exits first or after `timeoutMs`. */
@@ -317,7 +321,7 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function spawnChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[]): Promise<Child> {
+export async function spawnChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[]): Promise<Child> {
   const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: ROOT,
     env,
@@ -366,7 +370,7 @@ async function spawnChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: stri
 }
 
 /** The cache's version keys live next to the queues, under the prefix: remove them with the queues. */
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
@@ -375,7 +379,7 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
