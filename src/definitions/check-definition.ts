@@ -52,6 +52,13 @@ function checkField(field: FieldDefinition, index: number, seen: Set<string>): D
       error(at('options'), 'missing; a select field needs options, such as ["sandbox", "production"]'),
     ];
   }
+  if (field.type === 'select') {
+    // An option the value check refuses (a line break) can be picked in a form and then never be accepted.
+    field.options?.forEach((option, i) => {
+      const check = checkFieldValue(field, option);
+      if (!check.ok) issues.push(error(['fields', index, 'options', i], `${check.message}; fix the option`));
+    });
+  }
   if (field.type !== 'select' && field.options !== undefined) {
     issues.push(error(at('options'), 'only select fields have options; remove it or set type "select"'));
   }
@@ -76,10 +83,27 @@ export function checkFields(fields: readonly FieldDefinition[]): DefinitionIssue
   return fields.flatMap((field, index) => checkField(field, index, seen));
 }
 
+/**
+ * A credential field left empty fails every connect, so the fields client authentication reads must be required
+ * (or, for the client id, have a default).
+ */
+function checkCredentialRequired(def: ConnectorDefinition, method: string): DefinitionIssue[] {
+  return def.fields.flatMap((field, i) => {
+    if (!credentialFieldKeys(method).has(field.key) || field.required || field.default !== undefined) return [];
+    return [error(['fields', i, 'required'], `clientAuth ${method} always needs ${field.key}; set required: true`)];
+  });
+}
+
+/** PEM fields are checked where their templates are (`check-templates.ts`). */
+function credentialFieldKeys(method: string): Set<string> {
+  const secretless = method === 'private_key_jwt' || method === 'tls_client_auth';
+  return new Set(secretless ? ['client_id'] : ['client_id', 'client_secret']);
+}
+
 /** The client id is always sent; a client secret too, except with private_key_jwt and tls_client_auth. */
 export function checkClientAuth(def: ConnectorDefinition): DefinitionIssue[] {
   const method = def.token.clientAuth ?? 'basic';
-  const issues: DefinitionIssue[] = [];
+  const issues: DefinitionIssue[] = checkCredentialRequired(def, method);
   const index = (key: string) => def.fields.findIndex((field) => field.key === key);
   if (index('client_id') === -1) {
     issues.push(

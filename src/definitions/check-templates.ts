@@ -25,6 +25,10 @@ export interface TemplatePlace {
   noSecrets?: string;
   /** Only secret fields may be used (private keys). */
   secretOnly?: boolean;
+  /** The value is a PEM key or certificate: its fields must accept line breaks (`multiline`). */
+  pem?: boolean;
+  /** Where the value lands when it cannot hold line breaks (headers): multiline fields are refused. */
+  singleLine?: string;
   /** Header or parameter name, for the credential heuristics; unset when the heuristics do not apply. */
   name?: string;
   checkCredentials?: boolean;
@@ -102,7 +106,48 @@ function checkVariable(variable: TemplateVariable, place: TemplatePlace, ctx: Ch
       error(place.path, `{{${field.key}}} is a ${field.type} field; a private key must come from a secret field`),
     ];
   }
+  return lineBreakIssues(field, place);
+}
+
+/**
+ * A PEM value spans lines, so its field must accept line breaks; a header cannot hold them, so a multiline field's
+ * value would always be refused there. Either way every connect would fail although the definition validated.
+ */
+function lineBreakIssues(field: FieldDefinition, place: TemplatePlace): DefinitionIssue[] {
+  if (place.pem && !field.multiline) {
+    return [
+      error(
+        place.path,
+        `{{${field.key}}} holds a PEM key or certificate, which spans lines; set multiline: true on the field ${field.key}`,
+      ),
+    ];
+  }
+  if (place.pem && !field.required) {
+    return [
+      error(place.path, `{{${field.key}}} is needed for every token request; set required: true on ${field.key}`),
+    ];
+  }
+  if (place.singleLine && field.multiline) {
+    return [
+      error(
+        place.path,
+        `{{${field.key}}} is a multiline field and ${place.singleLine} cannot hold line breaks; use a single-line field`,
+      ),
+    ];
+  }
   return [];
+}
+
+/** A field in the host or port of a URL must be one line: a multiline value there is always refused. */
+function multilineInOrigin(pieces: readonly UrlPiece[], place: TemplatePlace, ctx: CheckContext): DefinitionIssue[] {
+  return pieces.flatMap((piece) => {
+    if (!('variable' in piece) || (piece.slot !== 'host' && piece.slot !== 'port')) return [];
+    const field = ctx.fields.get(piece.variable.name);
+    if (!field?.multiline) return [];
+    return [
+      error(place.path, `{{${field.key}}} is a multiline field and cannot supply the ${piece.slot}; remove multiline`),
+    ];
+  });
 }
 
 const SAMPLE_VALUES: Record<UrlSlot, string> = {
@@ -125,7 +170,7 @@ function sampleUrl(pieces: readonly UrlPiece[]): URL | undefined {
   }
 }
 
-function checkUrl(place: TemplatePlace): DefinitionIssue[] {
+function checkUrl(place: TemplatePlace, ctx: CheckContext): DefinitionIssue[] {
   let pieces: readonly UrlPiece[];
   try {
     pieces = planUrl(place.template);
@@ -133,6 +178,8 @@ function checkUrl(place: TemplatePlace): DefinitionIssue[] {
     if (isAppError(caught)) return [error(place.path, caught.message)];
     throw caught;
   }
+  const multiline = multilineInOrigin(pieces, place, ctx);
+  if (multiline.length > 0) return multiline;
   const url = sampleUrl(pieces);
   if (url === undefined) return [error(place.path, 'not a valid absolute URL, such as https://api.example.com/v1/')];
   if (!isSecureUrl(url)) return [error(place.path, SECURE_URL_HINT)];
@@ -165,7 +212,8 @@ export function checkPlace(place: TemplatePlace, ctx: CheckContext): DefinitionI
   if (place.secretOnly && !parts.some((part) => 'variable' in part)) {
     issues.push(error(place.path, 'a private key must come from a secret field, such as {{private_key}}'));
   }
-  if (issues.length === 0 && (place.kind === 'url' || place.kind === 'allowedUrl')) issues.push(...checkUrl(place));
+  if (issues.length === 0 && (place.kind === 'url' || place.kind === 'allowedUrl'))
+    issues.push(...checkUrl(place, ctx));
   if (place.checkCredentials) {
     const isStatic = parts.every((part) => 'text' in part);
     const text = parts.map((part) => ('text' in part ? part.text : ' ')).join('');

@@ -26,6 +26,7 @@ const url = (stage: Stage, kind: PlaceKind = 'url'): Base => ({
   noSecrets: kind === 'allowedUrl' ? 'in allowed URLs' : 'in a URL',
 });
 const QUERY = 'in query parameters (URLs end up in logs)';
+const HEADER = 'a header value';
 
 /**
  * Private keys must come from secret fields. When the method needs a key and the definition does not name one,
@@ -42,11 +43,17 @@ function keyPlaces(token: ConnectorDefinition['token']): TemplatePlace[] {
     if (template === undefined && token.clientAuth !== method) return [];
     const unknownHint =
       template === undefined
-        ? `it is the default for ${method}; add a ${secretOnly ? 'secret ' : ''}field ${fallback.slice(2, -2)} or set token.${key}`
+        ? `it is the default for ${method}; add a ${secretOnly ? 'secret ' : ''}multiline field ${fallback.slice(2, -2)} or set token.${key}`
         : undefined;
-    return [
-      { stage: 'token', kind: 'text', secretOnly, unknownHint, path: ['token', key], template: template ?? fallback },
-    ];
+    const place: Omit<TemplatePlace, 'template'> = {
+      stage: 'token',
+      kind: 'text',
+      secretOnly,
+      pem: true,
+      unknownHint,
+      path: ['token', key],
+    };
+    return [{ ...place, template: template ?? fallback }];
   });
 }
 
@@ -67,7 +74,7 @@ function tokenPlaces(token: ConnectorDefinition['token']): TemplatePlace[] {
       typeof value === 'string' ? ['token', 'params', name] : ['token', 'params', name, i];
     places.push(...templates.map((template, i) => ({ ...param, path: path(i), template, name })));
   }
-  places.push(...record(['token', 'headers'], token.headers, { ...text, checkCredentials: true }));
+  places.push(...record(['token', 'headers'], token.headers, { ...text, checkCredentials: true, singleLine: HEADER }));
   const optional = ['assertionAudience', 'assertionKeyId'] as const;
   for (const key of optional) {
     const template = token[key];
@@ -81,7 +88,7 @@ function testPlaces(test: NonNullable<ConnectorDefinition['test']>): TemplatePla
   const text: Base = { stage: 'test', kind: 'text', checkCredentials: true };
   return [
     { ...url('test'), path: ['test', 'url'], template: test.url },
-    ...record(['test', 'headers'], test.headers, text),
+    ...record(['test', 'headers'], test.headers, { ...text, singleLine: HEADER }),
     ...record(['test', 'query'], test.query, { ...text, kind: 'query', noSecrets: QUERY }),
     ...body(['test', 'body'], test.body, text),
   ];
@@ -119,7 +126,7 @@ function usePlaces(def: ConnectorDefinition): TemplatePlace[] {
     places.push({ ...name, path: ['uniqueIdentifier'], template: def.uniqueIdentifier });
   if (def.connectionName !== undefined)
     places.push({ ...name, path: ['connectionName'], template: def.connectionName });
-  places.push(...record(['requestDefaults', 'headers'], defaults?.headers, text));
+  places.push(...record(['requestDefaults', 'headers'], defaults?.headers, { ...text, singleLine: HEADER }));
   places.push(...record(['requestDefaults', 'query'], defaults?.query, { ...text, kind: 'query', noSecrets: QUERY }));
   places.push(...body(['requestDefaults', 'body'], defaults?.body, text));
   places.push(...scopePlaces(def));

@@ -208,7 +208,7 @@ describe('validateDefinition', () => {
   });
 
   it('when fields are inconsistent, it names the field and the fix', () => {
-    expect(errorsOf((d) => d.fields.push({ key: 'client_id', label: 'Again', type: 'text' }))).toEqual([
+    expect(errorsOf((d) => d.fields.push({ key: 'client_id', label: 'Again', type: 'text', required: true }))).toEqual([
       'fields[3].key: duplicate key client_id; field keys must be unique',
     ]);
     expect(errorsOf((d) => delete d.fields[0].options)).toEqual([
@@ -233,7 +233,7 @@ describe('validateDefinition', () => {
       'fields: add a secret field with key client_secret; clientAuth basic sends it',
     ]);
     expect(errorsOf((d) => (d.token.clientAuth = 'private_key_jwt'))).toEqual([
-      'token.privateKey: unknown variable {{private_key}}; it is the default for private_key_jwt; add a secret field private_key or set token.privateKey',
+      'token.privateKey: unknown variable {{private_key}}; it is the default for private_key_jwt; add a secret multiline field private_key or set token.privateKey',
     ]);
     expect(
       errorsOf((d) => {
