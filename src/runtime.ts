@@ -46,14 +46,17 @@ export interface RuntimeOptions {
 /** The lock outlives the slowest token request, so a live holder never loses it mid-request. */
 const LOCK_SLACK_MS = 10_000;
 
+/** The outbound transport as every process that reaches providers makes it (workers, the CLI's `connectors try`). */
+export function createTransportFrom(config: Config): HttpTransport {
+  return createTransport({ extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined });
+}
+
 export async function createRuntime(config: Config, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const keys = loadKeyRing(
     { encryptionKeys: config.encryptionKeys, nodeEnv: config.nodeEnv, devKeyFile: config.devKeyFile },
     log,
   );
-  const transport = createTransport({
-    extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined,
-  });
+  const transport = createTransportFrom(config);
   const store = await createStore(config.databaseUrl, { schema: config.databaseSchema });
   await store.migrate();
   const redis = createRedis(config.redisUrl, 'client', log);

@@ -7,23 +7,32 @@ export interface Output {
   err(line: string): void;
 }
 
-/** A string option of a command, such as `--owner X`. */
+/** An option of a command, such as `--owner X`, `--field k=v …` or `--json`. */
 export interface OptionSpec {
-  /** Placeholder shown in the usage text, such as `X`. */
+  /** Placeholder shown in the usage text, such as `X`; empty for a flag. */
   value: string;
   description: string;
+  /** `flag`: takes no value; `list`: may be repeated. @default "string" */
+  kind?: 'string' | 'flag' | 'list';
 }
 
 export interface CommandInput {
   positionals: string[];
-  /** Values of the options given; absent options are undefined. */
+  /** Values of the string options given; absent options are undefined. */
   options: Record<string, string | undefined>;
+  /** Flags given (`--json`). */
+  flags: Record<string, boolean>;
+  /** Values of the repeatable options, in order; [] when absent. */
+  lists: Record<string, string[]>;
 }
 
 export interface Command {
   /** Group and command, such as `connectors validate`. */
   name: string;
-  /** Names of the positional arguments, all required, such as `['<file|dir>']`. */
+  /**
+   * Names of the positional arguments, such as `['<file|dir>']`: `<required>`, `[optional]`, and a last `[name…]`
+   * takes any number.
+   */
   args: string[];
   summary: string;
   options?: Record<string, OptionSpec>;

@@ -1,11 +1,14 @@
 /** `oauth-cc connectors …`: check definition files, store them, list what is stored. */
+
+import { catalogueDir } from '../authoring/catalogue.js';
 import type { DefinitionIssue } from '../definitions/issues.js';
 import type { ConnectorDefinition } from '../definitions/schema.js';
+import { didYouMean } from '../definitions/suggest.js';
 import { formatIssue, loadDefinitions } from '../definitions/validate.js';
-import type { Command, Output } from './command.js';
-import { cliError } from './command.js';
+import { type Command, cliError, type Output, UsageError } from './command.js';
 import { withRuntime, withStore } from './context.js';
 import { formatTable } from './table.js';
+import { tryCommand } from './try.js';
 
 interface Checked {
   /** The valid definitions, in file order. */
@@ -80,12 +83,36 @@ const validate: Command = {
   },
 };
 
+/** The catalogue's definitions, all or those of `keys`; an unknown key is an error naming the near ones. */
+async function checkCatalogue(keys: string[]): Promise<Checked> {
+  const checked = await check(catalogueDir());
+  if (keys.length === 0) return checked;
+  const known = new Set(checked.valid.map(({ definition }) => definition.key));
+  const unknown = keys.filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    const hints = unknown.map(
+      (key) => `${key}${didYouMean(key, known) ? ` (did you mean ${didYouMean(key, known)}?)` : ''}`,
+    );
+    throw cliError(
+      'unknown_connector',
+      `not in the catalogue: ${hints.join(', ')}; see docs/connectors.md for the list`,
+    );
+  }
+  const valid = checked.valid.filter(({ definition }) => keys.includes(definition.key));
+  return { ...checked, valid };
+}
+
 const apply: Command = {
   name: 'connectors apply',
-  args: ['<file|dir>'],
-  summary: 'Validate, then create or update each connector; nothing is applied when any file has an error',
-  async run({ positionals: [path = ''] }, output) {
-    const checked = await check(path);
+  args: ['[file|dir|key…]'],
+  summary:
+    'Validate, then create or update each connector; nothing is applied when any file has an error. With --catalogue, the arguments are catalogue keys (none: the whole catalogue)',
+  options: { catalogue: { value: '', kind: 'flag', description: 'Apply entries of the catalogue (connectors/)' } },
+  async run({ positionals, flags }, output) {
+    if (!flags.catalogue && positionals.length !== 1) {
+      throw new UsageError('give one file or directory, or --catalogue [key …]', apply);
+    }
+    const checked = flags.catalogue ? await checkCatalogue(positionals) : await check(positionals[0] ?? '');
     if (checked.errors > 0) {
       report(checked, output);
       output.err('Nothing applied: fix the errors above and run again.');
@@ -121,4 +148,4 @@ const list: Command = {
   },
 };
 
-export const connectorCommands: Command[] = [validate, apply, list];
+export const connectorCommands: Command[] = [validate, apply, list, tryCommand];

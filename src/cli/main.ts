@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../definitions/suggest.js';
 import { isAppError } from '../errors.js';
-import { type Command, type CommandInput, type Output, UsageError } from './command.js';
+import { type Command, type CommandInput, type OptionSpec, type Output, UsageError } from './command.js';
 import { connectionCommands } from './connections.js';
 import { connectorCommands } from './connectors.js';
 import { keyCommands } from './keys.js';
@@ -14,8 +14,11 @@ export const commands: Command[] = [...connectorCommands, ...connectionCommands,
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
+const optionText = (name: string, spec: OptionSpec) =>
+  [`--${name}`, spec.value, spec.kind === 'list' ? '…' : ''].filter(Boolean).join(' ');
+
 function commandLine(command: Command): string {
-  const options = Object.entries(command.options ?? {}).map(([name, spec]) => `[--${name} ${spec.value}]`);
+  const options = Object.entries(command.options ?? {}).map(([name, spec]) => `[${optionText(name, spec)}]`);
   return [command.name, ...command.args, ...options].join(' ');
 }
 
@@ -39,13 +42,13 @@ export function usage(): string {
 /** The usage of one command, with its options. */
 export function commandUsage(command: Command): string {
   const options = Object.entries(command.options ?? {});
-  const width = Math.max(0, ...options.map(([name, spec]) => `--${name} ${spec.value}`.length));
+  const width = Math.max(0, ...options.map(([name, spec]) => optionText(name, spec).length));
   return [
     `Usage: oauth-cc ${commandLine(command)}`,
     '',
     command.summary,
     ...(options.length > 0 ? ['', 'Options:'] : []),
-    ...options.map(([name, spec]) => `  ${`--${name} ${spec.value}`.padEnd(width)}  ${spec.description}`),
+    ...options.map(([name, spec]) => `  ${optionText(name, spec).padEnd(width)}  ${spec.description}`),
   ].join('\n');
 }
 
@@ -74,17 +77,35 @@ function parse(argv: string[]): { command: Command; input: CommandInput | null }
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: Object.fromEntries(Object.keys(command.options ?? {}).map((option) => [option, { type: 'string' }])),
+      options: Object.fromEntries(
+        Object.entries(command.options ?? {}).map(([option, spec]) => [
+          option,
+          { type: spec.kind === 'flag' ? 'boolean' : 'string', multiple: spec.kind === 'list' },
+        ]),
+      ),
     });
   } catch (error) {
     throw new UsageError((error as Error).message, command);
   }
-  if (parsed.positionals.length !== command.args.length) {
+  const required = command.args.filter((arg) => arg.startsWith('<')).length;
+  const most = command.args.at(-1)?.endsWith('…]') ? Number.POSITIVE_INFINITY : command.args.length;
+  const count = parsed.positionals.length;
+  if (count < required || count > most) {
     const expected = command.args.length === 0 ? 'no arguments' : command.args.join(' ');
-    throw new UsageError(`expected ${expected}, got ${parsed.positionals.length} argument(s)`, command);
+    throw new UsageError(`expected ${expected}, got ${count} argument(s)`, command);
   }
-  const options = parsed.values as Record<string, string | undefined>;
-  return { command, input: { positionals: parsed.positionals, options } };
+  return { command, input: { positionals: parsed.positionals, ...splitOptions(command, parsed.values) } };
+}
+
+function splitOptions(command: Command, values: Record<string, unknown>): Omit<CommandInput, 'positionals'> {
+  const input: Omit<CommandInput, 'positionals'> = { options: {}, flags: {}, lists: {} };
+  for (const [name, spec] of Object.entries(command.options ?? {})) {
+    const value = values[name];
+    if (spec.kind === 'flag') input.flags[name] = value === true;
+    else if (spec.kind === 'list') input.lists[name] = Array.isArray(value) ? value.map(String) : [];
+    else input.options[name] = typeof value === 'string' ? value : undefined;
+  }
+  return input;
 }
 
 /** The first line of an error: messages are meant to be one line, and stack traces are not for users. */

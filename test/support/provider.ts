@@ -40,6 +40,8 @@ export interface ClientRegistration {
 export interface Quirks {
   /** `Authorization: Basic` decoding: RFC 6749 form-decoded, raw, or either. @default 'either' */
   basicEncoding: 'rfc' | 'raw' | 'either';
+  /** Client credentials are accepted only in `Authorization: Basic`, decoded raw (no form-decoding), nowhere else. */
+  onlyBasicRaw: boolean;
   formEncodedResponse: boolean;
   expiresInAsString: boolean;
   expiresInMilliseconds: boolean;
@@ -375,6 +377,9 @@ class Provider implements TestProvider {
     if (url.searchParams.has('client_secret') || url.searchParams.has('client_assertion')) {
       throw new OAuthFailure(400, 'invalid_request', 'client credentials must not travel in the URL');
     }
+    if (this.quirks.onlyBasicRaw && !basic) {
+      throw new OAuthFailure(401, 'invalid_client', 'client authentication failed: use HTTP Basic');
+    }
     const paramId = single(params, 'client_id');
     let clientId: string;
     if (basic) clientId = this.checkBasic(basic);
@@ -388,7 +393,7 @@ class Provider implements TestProvider {
   }
 
   private checkBasic(basic: { id: string; secret: string }): string {
-    const mode = this.quirks.basicEncoding ?? 'either';
+    const mode = this.quirks.onlyBasicRaw ? 'raw' : (this.quirks.basicEncoding ?? 'either');
     const rfc = { id: formDecode(basic.id), secret: formDecode(basic.secret) };
     const candidates = mode === 'raw' ? [basic] : mode === 'rfc' ? [rfc] : [rfc, basic];
     for (const { id, secret } of candidates) {
