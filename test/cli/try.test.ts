@@ -65,7 +65,8 @@ async function expectNothingStored(): Promise<void> {
   expect(await system.redis.keys(`${system.prefix}:*`)).toEqual([]);
 }
 
-describe('connectors try', () => {
+// Each case starts the CLI as a process; on a busy machine that alone takes seconds.
+describe('connectors try', { timeout: 120_000 }, () => {
   it('when the definition works, it prints each exchange masked, the token timing, name and id, and stores nothing', async () => {
     const result = await tryIt(await definitionFile(), '--call', 'GET /api/items?limit=2');
 
@@ -291,7 +292,7 @@ function inTerminal(args: string[], answers: Array<[prompt: string, answer: stri
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout: transcript, stderr: '' })));
 }
 
-describe('connectors try in a terminal', () => {
+describe('connectors try in a terminal', { timeout: 120_000 }, () => {
   it('asks for missing required fields, the secret without echo, and never prints it', async () => {
     const file = await definitionFile();
     const result = await inTerminal(

@@ -7,7 +7,8 @@ describe('oauth-cc usage', () => {
     expect(result.code).toBe(0);
     for (const command of [
       'connectors validate <file|dir>',
-      'connectors apply <file|dir>',
+      'connectors apply [file|dir|key…] [options]',
+      'connectors try <file|key> [options]',
       'connectors list',
       'connections list [options]',
       'connections show <id>',
