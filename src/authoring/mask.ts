@@ -10,7 +10,7 @@ import type { Exchange, Step } from './recorder.js';
 export const MASK = '[masked]';
 const BODY_EXCERPT = 600;
 /** Answer headers worth showing: what the body is, why access was refused, when to retry, rate limits. */
-const RELEVANT_HEADER = /^(content-type|www-authenticate|retry-after|location)$|rate-?limit/i;
+const RELEVANT_HEADER = /^(content-type|www-authenticate|retry-after|location)$|limit/i;
 
 export interface PrintedExchange {
   step: Step;
