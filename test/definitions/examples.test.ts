@@ -6,13 +6,7 @@ import { formatIssue, loadDefinitions } from '../../src/definitions/validate.js'
 describe('examples/connectors', () => {
   it('every example is valid, without warnings, and points editors at the JSON Schema', async () => {
     const results = await loadDefinitions('examples/connectors');
-    expect(results.map((r) => r.file)).toEqual([
-      'examples/connectors/auth0.json',
-      'examples/connectors/generic.json',
-      'examples/connectors/microsoft-graph.json',
-      'examples/connectors/salesforce.json',
-      'examples/connectors/zoom.json',
-    ]);
+    expect(results.map((r) => r.file)).toEqual(['examples/connectors/generic.json']);
     for (const { file, result } of results) {
       const issues = result.ok ? result.warnings : result.issues;
       expect(issues.map((issue) => formatIssue(issue, file))).toEqual([]);
