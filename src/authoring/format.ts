@@ -37,7 +37,9 @@ export function formatReport(report: TryReport): string[] {
   if (report.uniqueId !== undefined) lines.push(`Unique identifier: ${report.uniqueId}`);
   if (report.failure) lines.push(`FAILED at ${report.failure.step}: ${report.failure.message}`);
   if (report.advice.length > 0) lines.push('Advice:', ...report.advice.map((line) => `  - ${line}`));
-  if (report.probe) {
+  if (report.probe?.length === 0) {
+    lines.push('Probe: nothing to try; the client authentication of this definition uses no client secret.');
+  } else if (report.probe) {
     lines.push('Probe (one token request each):');
     for (const attempt of report.probe) {
       lines.push(`  - clientAuth ${attempt.clientAuth}, format ${attempt.format}: ${attempt.outcome}`);
