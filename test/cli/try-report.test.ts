@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../src/authoring/format.js';
+import { probeCandidates } from '../../src/authoring/probe.js';
+
+describe('connectors try --probe', () => {
+  it('tries the other secret-based methods in the same format first, then the other format, never body in a URL', () => {
+    expect(probeCandidates('basic', 'form')).toEqual([
+      ['basic_raw', 'form'],
+      ['body', 'form'],
+      ['basic', 'json'],
+      ['basic_raw', 'json'],
+      ['body', 'json'],
+    ]);
+    expect(probeCandidates('basic', 'query')).toEqual([
+      ['basic_raw', 'query'],
+      ['basic', 'form'],
+      ['basic_raw', 'form'],
+      ['body', 'form'],
+      ['basic', 'json'],
+      ['basic_raw', 'json'],
+      ['body', 'json'],
+    ]);
+  });
+
+  it('when the definition signs or uses a certificate, there is nothing to probe and the report says so', () => {
+    expect(probeCandidates('private_key_jwt', 'form')).toEqual([]);
+    const lines = formatReport({
+      connector: 'jwt',
+      ok: false,
+      exchanges: [],
+      advice: [],
+      probe: [],
+      failure: { step: 'token', code: 'invalid_client', message: 'token endpoint answered 401 invalid_client' },
+    });
+    expect(lines).toContain(
+      'Probe: nothing to try; the client authentication of this definition uses no client secret.',
+    );
+    expect(lines.join('\n')).not.toContain('accepted none');
+  });
+});
