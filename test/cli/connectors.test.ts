@@ -28,10 +28,11 @@ async function writeDefinition(folder: string, name: string, change: (definition
   return file;
 }
 
-describe('connectors validate', () => {
-  it('when given examples/connectors, every example passes with exit 0', async () => {
-    const result = await cli(['connectors', 'validate', 'examples/connectors'], {});
-    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^[1-9][0-9]* files checked: 0 errors, 0 warnings$/);
+// Each case starts the CLI as a process, some several times; on a busy machine that alone takes seconds.
+describe('connectors validate', { timeout: 120_000 }, () => {
+  it('when given the catalogue, every entry passes with exit 0', async () => {
+    const result = await cli(['connectors', 'validate', 'connectors'], {});
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^[3-9][0-9] files checked: 0 errors, 0 warnings$/);
     expect(result.code).toBe(0);
   });
 
@@ -86,7 +87,7 @@ describe('connectors validate', () => {
   });
 });
 
-describe('connectors apply and list', () => {
+describe('connectors apply and list', { timeout: 120_000 }, () => {
   it('when applied twice and then changed, it reports created, unchanged, then updated, and publishes each version', async () => {
     const folder = await mkdtemp(join(dir, 'apply-'));
     await cp('examples/connectors/generic.json', join(folder, 'generic.json'));
