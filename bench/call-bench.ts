@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { request } from 'undici';
 import { loadConfig } from '../src/config.js';
@@ -277,7 +277,7 @@ export async function connectAll(
 
 /** Enqueues `count` calls on the paused queue, resumes it and waits until the worker has finished them all. */
 async function drain(
-  redis: Redis,
+  redis: Redis | Cluster,
   queue: Queue,
   worker: Child,
   count: number,
@@ -306,7 +306,7 @@ async function drain(
 }
 
 /** The Redis server's CPU time so far (user + system of its main and background threads), µs. */
-async function redisCpuMicros(redis: Redis): Promise<number> {
+async function redisCpuMicros(redis: Redis | Cluster): Promise<number> {
   const info = await redis.info('cpu');
   const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
   return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
@@ -370,7 +370,7 @@ export async function spawnChild(script: string, env: NodeJS.ProcessEnv, nodeArg
 }
 
 /** The cache's version keys live next to the queues, under the prefix: remove them with the queues. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+export async function deleteKeys(redis: Redis | Cluster, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);

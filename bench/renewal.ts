@@ -92,7 +92,7 @@ async function prepare(admin: pg.Client, total: number, due: number): Promise<Fi
 async function sweepOnce(fixture: Fixture): Promise<SweepResult> {
   await deletePrefix(redis, fixture.prefix);
   const started = performance.now();
-  const result = await sweepDue({ store: fixture.store, redis, queue: fixture.queue }, SETTINGS);
+  const result = await sweepDue({ store: fixture.store, queue: fixture.queue }, SETTINGS);
   return { ...result, tookMs: performance.now() - started };
 }
 

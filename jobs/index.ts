@@ -20,7 +20,7 @@ import { testJob } from './test.js';
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds definitions of every job type
 type AnyJobDefinition = JobDefinition<any>;
 
-/** Which jobs each queue runs. */
+/** Which jobs each queue runs, by base name: call partitions and hash-tagged names share their base's jobs. */
 export const JOBS_BY_QUEUE: Record<string, ReadonlyMap<JobName, AnyJobDefinition>> = {
   [CONNECTIONS_QUEUE]: new Map<JobName, AnyJobDefinition>([
     ['connect', connectJob],

@@ -41,6 +41,33 @@ export const configSchema = z
       .default('development'),
     /** Redis of the BullMQ queues. @default "redis://127.0.0.1:6379" */
     REDIS_URL: url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    /**
+     * Seed nodes of a Redis Cluster, `host:port` separated by commas (a few are enough: the client discovers the
+     * rest). When set, every connection is a cluster client and REDIS_URL only lends its user, password and TLS
+     * (`rediss:`) to the nodes; queue names then carry hash tags (README "Redis Cluster"). Unset: one Redis at REDIS_URL.
+     */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(
+        /^[^,:\s]+:[1-9][0-9]{0,4}(?:,[^,:\s]+:[1-9][0-9]{0,4})*$/,
+        'must be host:port pairs separated by commas, such as 10.0.0.1:6379,10.0.0.2:6379',
+      )
+      .transform((value) => value.split(','))
+      .optional(),
+    /**
+     * Call queues; a connection's calls always go to the same one (README "Call partitions"). More than one spreads
+     * calls over the masters of a Redis Cluster. Producers and workers must agree on it. @default 1
+     */
+    CALL_PARTITIONS: positiveInteger(1, 1024),
+    /**
+     * The call partitions this worker process consumes, such as `0,2` (numbers below CALL_PARTITIONS).
+     * @default every partition
+     */
+    WORKER_CALL_PARTITIONS: z
+      .string()
+      .regex(/^[0-9]+(?:,[0-9]+)*$/, 'must be partition numbers separated by commas, such as 0,2')
+      .transform((value) => [...new Set(value.split(',').map(Number))].sort((a, b) => a - b))
+      .optional(),
     /** The store: PostgreSQL or MongoDB, chosen by the scheme. @default "postgres://postgres@127.0.0.1:5432/postgres" */
     DATABASE_URL: url(
       ['postgres:', 'postgresql:', 'mongodb:', 'mongodb+srv:'],
@@ -165,6 +192,10 @@ export const configSchema = z
         env.BOARD_USER === undefined ? 'BOARD_USER' : 'BOARD_PASSWORD',
         'set BOARD_USER and BOARD_PASSWORD together',
       );
+    }
+    const outside = env.WORKER_CALL_PARTITIONS?.find((partition) => partition >= env.CALL_PARTITIONS);
+    if (outside !== undefined) {
+      fail('WORKER_CALL_PARTITIONS', `partition ${outside} does not exist: CALL_PARTITIONS is ${env.CALL_PARTITIONS}`);
     }
     if (env.CALL_TIMEOUT_MS > env.CALL_MAX_TIMEOUT_MS) {
       fail('CALL_TIMEOUT_MS', `must be at most CALL_MAX_TIMEOUT_MS (${env.CALL_MAX_TIMEOUT_MS})`);

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { BudgetGate } from './connections/budgets/gate.js';
 import { ConnectionCache } from './connections/cache.js';
@@ -12,8 +11,8 @@ import type { Services } from './connections/services.js';
 import type { DomainObserver } from './domain/ports.js';
 import { createTransport, type HttpTransport } from './http/send.js';
 import type { Logger } from './log.js';
-import { CALLS_QUEUE, CONNECTIONS_QUEUE, EVENTS_QUEUE } from './queue/names.js';
-import { createRedis } from './queue/redis.js';
+import { type QueueLayout, queueNames } from './queue/names.js';
+import { createRedis, type RedisClient, type RedisTarget } from './queue/redis.js';
 import { QueueRenewalScheduler } from './queue/renewals.js';
 import { RedisBudgetStore } from './redis/budgets.js';
 import { renewalLock } from './redis/lock.js';
@@ -29,11 +28,22 @@ export interface Runtime {
   store: Store;
   keys: KeyRing;
   /** Shared client connection: locks, cache versions, queues' commands. */
-  redis: Redis;
+  redis: RedisClient;
+  /** Where Redis is, for the processes' own connections (workers need one each). */
+  redisTarget: RedisTarget;
+  /** How the queues are named and partitioned. */
+  layout: QueueLayout;
   /** Every outbound HTTP request of this process goes through it. */
   transport: HttpTransport;
-  /** `events` carries connection events, published from the store's outbox (src/events/). */
+  /**
+   * `events` carries connection events, published from the store's outbox (src/events/). `calls` is the first call
+   * partition: with the default `CALL_PARTITIONS=1`, the only one.
+   */
   queues: { connections: Queue; calls: Queue; events: Queue };
+  /** Every call partition, in partition order. */
+  callQueues: Queue[];
+  /** Every queue: connections, the call partitions, events. */
+  allQueues: Queue[];
   services: Services;
   close(): Promise<void>;
 }
@@ -59,15 +69,20 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   const transport = createTransportFrom(config);
   const store = await createStore(config.databaseUrl, { schema: config.databaseSchema });
   await store.migrate();
-  const redis = createRedis(config.redisUrl, 'client', log);
-  const producer = createRedis(config.redisUrl, 'producer', log);
+  const redisTarget = redisTargetOf(config);
+  const layout = queueLayoutOf(config);
+  const redis = createRedis(redisTarget, 'client', log);
+  const producer = createRedis(redisTarget, 'producer', log);
   const queueOptions = { connection: producer, prefix: config.queuePrefix };
+  const names = queueNames(layout);
+  const callQueues = names.calls.map((name) => new Queue(name, queueOptions));
   const queues = {
-    connections: new Queue(CONNECTIONS_QUEUE, queueOptions),
-    calls: new Queue(CALLS_QUEUE, queueOptions),
-    events: new Queue(EVENTS_QUEUE, queueOptions),
+    connections: new Queue(names.connections, queueOptions),
+    calls: callQueues[0] as Queue,
+    events: new Queue(names.events, queueOptions),
   };
-  for (const queue of Object.values(queues))
+  const allQueues = [queues.connections, ...callQueues, queues.events];
+  for (const queue of allQueues)
     queue.on('error', (error) => log.warn({ err: { message: error.message } }, 'queue error'));
 
   const observer = options.observer ?? {};
@@ -101,11 +116,27 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     keys,
     redis,
     transport,
+    redisTarget,
+    layout,
     queues,
+    callQueues,
+    allQueues,
     services,
     async close() {
-      await Promise.allSettled(Object.values(queues).map((queue) => queue.close()));
+      await Promise.allSettled(allQueues.map((queue) => queue.close()));
       await Promise.allSettled([redis.quit(), producer.quit(), store.close(), transport.close()]);
     },
   };
 }
+
+/** Where the config says Redis is. */
+export const redisTargetOf = (config: Config): RedisTarget => ({
+  url: config.redisUrl,
+  ...(config.redisClusterNodes && { clusterNodes: config.redisClusterNodes }),
+});
+
+/** The queue layout the config asks for. */
+export const queueLayoutOf = (config: Config): QueueLayout => ({
+  cluster: config.redisClusterNodes !== undefined,
+  callPartitions: config.callPartitions,
+});

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       nodeEnv: 'development',
       redisUrl: 'redis://127.0.0.1:6379',
+      callPartitions: 1,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
       databaseSchema: 'public',
       devKeyFile: '.dev-keys',
@@ -134,11 +135,34 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads a cluster, call partitions and the partitions a worker takes', () => {
+    const config = loadConfig({
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b.internal:7001',
+      CALL_PARTITIONS: '4',
+      WORKER_CALL_PARTITIONS: '3,1,3',
+    });
+    expect(config.redisClusterNodes).toEqual(['10.0.0.1:7000', 'redis-b.internal:7001']);
+    expect(config.callPartitions).toBe(4);
+    expect(config.workerCallPartitions).toEqual([1, 3]);
+  });
+
+  it('refuses cluster nodes without ports and worker partitions that do not exist', () => {
+    expect(configError({ REDIS_CLUSTER_NODES: '10.0.0.1' })).toBe(
+      'REDIS_CLUSTER_NODES: must be host:port pairs separated by commas, such as 10.0.0.1:6379,10.0.0.2:6379',
+    );
+    expect(configError({ CALL_PARTITIONS: '2', WORKER_CALL_PARTITIONS: '0,2' })).toBe(
+      'WORKER_CALL_PARTITIONS: partition 2 does not exist: CALL_PARTITIONS is 2',
+    );
+  });
+
   it('lists every variable it reads', () => {
     expect(configVariableNames().sort()).toEqual(
       [
         'NODE_ENV',
         'REDIS_URL',
+        'REDIS_CLUSTER_NODES',
+        'CALL_PARTITIONS',
+        'WORKER_CALL_PARTITIONS',
         'DATABASE_URL',
         'DATABASE_SCHEMA',
         'ENCRYPTION_KEYS',

@@ -5,7 +5,6 @@
 import { Worker } from 'bullmq';
 import { webhookProcessor } from '../jobs/webhook.js';
 import { EventPublisher } from '../src/events/publisher.js';
-import { EVENTS_QUEUE } from '../src/queue/names.js';
 import { createRedis } from '../src/queue/redis.js';
 import type { Runtime } from '../src/runtime.js';
 
@@ -44,13 +43,13 @@ function startWebhooks(runtime: Runtime, url: string): Worker {
     { retryForMs: config.webhookRetrySeconds * 1000, backoffMs: config.jobBackoffMs },
     log,
   );
-  const worker = new Worker(EVENTS_QUEUE, processor, {
-    connection: createRedis(config.redisUrl, 'worker', log),
+  const worker = new Worker(runtime.queues.events.name, processor, {
+    connection: createRedis(runtime.redisTarget, 'worker', log),
     prefix: config.queuePrefix,
     concurrency: WEBHOOK_CONCURRENCY,
     removeOnComplete: { count: config.eventsRetentionCount },
     removeOnFail: { count: config.eventsRetentionCount },
   });
-  worker.on('error', (error) => log.error({ err: { message: error.message }, queue: EVENTS_QUEUE }, 'worker error'));
+  worker.on('error', (error) => log.error({ err: { message: error.message }, queue: worker.name }, 'worker error'));
   return worker;
 }

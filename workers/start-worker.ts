@@ -6,6 +6,7 @@ import { createProcessor } from '../jobs/index.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { createRedis } from '../src/queue/redis.js';
 import type { Runtime } from '../src/runtime.js';
+import { consumedQueues } from './consumed-queues.js';
 import { startEvents } from './events.js';
 
 export interface RunningWorker {
@@ -27,18 +28,19 @@ export function startWorker(runtime: Runtime): RunningWorker {
   };
   // Events: the outbox publisher, and the webhook sender (a worker like the others) when configured.
   const events = startEvents(runtime);
-  const workers = [CONNECTIONS_QUEUE, CALLS_QUEUE].map((queueName) => {
-    const worker = new Worker(queueName, createProcessor(queueName, services, policy), {
-      connection: createRedis(config.redisUrl, 'worker', log),
+  const consumed = consumedQueues(runtime);
+  const workers = consumed.map(({ kind, queueName }) => {
+    const worker = new Worker(queueName, createProcessor(kind, services, policy), {
+      connection: createRedis(runtime.redisTarget, 'worker', log),
       prefix: config.queuePrefix,
-      concurrency: concurrency[queueName],
+      concurrency: concurrency[kind],
       lockDuration: config.workerLockDurationMs,
       stalledInterval: config.workerStalledIntervalMs,
       ...retention,
     });
     worker.on('error', (error) => log.error({ err: { message: error.message }, queue: queueName }, 'worker error'));
     // A lifecycle job, done or failed, has usually stored events: publish them now rather than at the next poll.
-    if (queueName === CONNECTIONS_QUEUE)
+    if (kind === CONNECTIONS_QUEUE)
       for (const outcome of ['completed', 'failed'] as const) worker.on(outcome, () => events.publisher.nudge());
     return worker;
   });

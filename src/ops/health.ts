@@ -4,11 +4,11 @@
  * password in it.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Store } from '../store/port.js';
 
 export interface ReadinessSources {
-  redis: Redis;
+  redis: Redis | Cluster;
   store: Store;
   /** Longest wait for one dependency. @default 2000 */
   timeoutMs?: number;

@@ -12,12 +12,11 @@
  * - queue depths and connections by status: read on each scrape, so they are never stale.
  */
 import { type JobType, type Queue, QueueEvents, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry, register } from 'prom-client';
 import { CONNECTION_STATUSES } from '../domain/model.js';
 import type { DomainObserver } from '../domain/ports.js';
 import type { Logger } from '../log.js';
-import { createRedis } from '../queue/redis.js';
+import { createRedis, type RedisTarget } from '../queue/redis.js';
 import { renewalMetrics } from '../scheduler/metrics.js';
 import type { Store } from '../store/port.js';
 
@@ -44,9 +43,7 @@ export interface MetricsOptions {
 export interface QueueWatch {
   queues: Queue[];
   /** For the QueueEvents connections (one blocking connection per queue). */
-  redisUrl: string;
-  /** For reading job names. */
-  redis: Redis;
+  redisTarget: RedisTarget;
   log: Logger;
 }
 
@@ -147,16 +144,16 @@ export class Metrics {
    * name is read from its hash (one HGET, pipelined); a job already removed counts as `unknown`.
    * @returns a function that stops listening
    */
-  async watchQueues({ queues, redisUrl, redis, log }: QueueWatch): Promise<() => Promise<void>> {
+  async watchQueues({ queues, redisTarget, log }: QueueWatch): Promise<() => Promise<void>> {
     const listeners = await Promise.all(
       queues.map(async (queue) => {
-        const connection = createRedis(redisUrl, 'worker', log);
+        const connection = createRedis(redisTarget, 'worker', log);
         const events = new QueueEvents(queue.name, { connection, prefix: queue.opts.prefix });
         events.on('error', (error) =>
           log.warn({ err: { message: error.message }, queue: queue.name }, 'queue events error'),
         );
         const count = (jobId: string, outcome: string) => {
-          void jobName(redis, queue, jobId).then((name) => this.jobsFinished.inc({ queue: queue.name, name, outcome }));
+          void jobName(queue, jobId).then((name) => this.jobsFinished.inc({ queue: queue.name, name, outcome }));
         };
         events.on('completed', ({ jobId }) => count(jobId, 'completed'));
         events.on('failed', ({ jobId }) => count(jobId, 'failed'));
@@ -208,7 +205,7 @@ export class Metrics {
   }
 }
 
-async function jobName(redis: Redis, queue: Queue, jobId: string): Promise<string> {
-  const name = await redis.hget(queue.toKey(jobId), 'name').catch(() => null);
-  return name ?? 'unknown';
+async function jobName(queue: Queue, jobId: string): Promise<string> {
+  const job = await queue.getJob(jobId).catch(() => undefined);
+  return job?.name ?? 'unknown';
 }

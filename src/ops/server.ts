@@ -33,7 +33,7 @@ function createProbeApp(runtime: Runtime, metrics: Metrics) {
   const { log, store, redis } = runtime;
   const app = Fastify({ logger: false });
   registerHealth(app, { redis, store });
-  metrics.collectOnScrape({ queues: Object.values(runtime.queues), store, log });
+  metrics.collectOnScrape({ queues: runtime.allQueues, store, log });
   app.get('/metrics', async (_request, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.text()),
   );
@@ -52,9 +52,9 @@ export async function startProbeServer(
 }
 
 export async function startOpsServer(runtime: Runtime, options: OpsServerOptions): Promise<OpsServer> {
-  const { config, log, store, redis } = runtime;
+  const { config, log, store } = runtime;
   const { metrics } = options;
-  const queues = Object.values(runtime.queues);
+  const queues = runtime.allQueues;
   const app = createProbeApp(runtime, metrics);
   await registerBoard(app, {
     queues,
@@ -63,7 +63,7 @@ export async function startOpsServer(runtime: Runtime, options: OpsServerOptions
     secretFields: new ConnectorSecretFields(store),
     log,
   });
-  const stopWatching = await metrics.watchQueues({ queues, redisUrl: config.redisUrl, redis, log });
+  const stopWatching = await metrics.watchQueues({ queues, redisTarget: runtime.redisTarget, log });
   try {
     await app.listen({ host: options.host ?? config.boardHost, port: options.port ?? config.boardPort });
   } catch (error) {

@@ -6,16 +6,26 @@
  * schemas the worker uses, so a bad payload fails here, before it is enqueued.
  */
 import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
 import { KeyRing } from '../secrets/keyring.js';
-import { CALLS_QUEUE, CONNECTIONS_QUEUE, type JobName } from './names.js';
-import { createRedis } from './redis.js';
+import { type JobName, queueNames } from './names.js';
+import { callPartitionOf } from './partition.js';
+import { createRedis, type RedisClient } from './redis.js';
 import { type JobContract, parsePayload, payloadSchemas } from './schemas.js';
 
 export interface ClientOptions {
   /** @default "redis://127.0.0.1:6379" */
   redisUrl?: string;
+  /**
+   * Seed nodes (`host:port`) of a Redis Cluster, as the worker's REDIS_CLUSTER_NODES; `redisUrl` then only lends its
+   * user, password and TLS. Queue names carry hash tags on a cluster.
+   */
+  clusterNodes?: readonly string[];
+  /**
+   * Must match the worker's CALL_PARTITIONS: each call goes to its connection's partition. With more than one, the
+   * job ids `enqueue('call', …)` returns are `<partition>.<job id>`, which `result` understands. @default 1
+   */
+  callPartitions?: number;
   /** Must match the worker's QUEUE_PREFIX. @default "bull" */
   prefix?: string;
   /** The key ring (ENCRYPTION_KEYS) used to seal secret field values; the worker must hold the same keys. */
@@ -42,17 +52,18 @@ export interface Client {
   close(): Promise<void>;
 }
 
-const queueOf = (name: JobName) => (name === 'call' ? CALLS_QUEUE : CONNECTIONS_QUEUE);
-
 export function createClient(options: ClientOptions): Client {
   const keys =
     typeof options.encryptionKeys === 'string' ? KeyRing.parse(options.encryptionKeys) : options.encryptionKeys;
   const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
   const prefix = options.prefix ?? 'bull';
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const connection = createRedis(redisUrl, 'producer');
+  const target = { url: redisUrl, ...(options.clusterNodes && { clusterNodes: options.clusterNodes }) };
+  const partitions = options.callPartitions ?? 1;
+  const names = queueNames({ cluster: options.clusterNodes !== undefined, callPartitions: partitions });
+  const connection = createRedis(target, 'producer');
   const queues = new Map<string, Queue>();
-  const events = new Map<string, { events: QueueEvents; connection: Redis; ready: Promise<QueueEvents> }>();
+  const events = new Map<string, { events: QueueEvents; connection: RedisClient; ready: Promise<QueueEvents> }>();
 
   const queue = (name: string) => {
     let existing = queues.get(name);
@@ -70,7 +81,7 @@ export function createClient(options: ClientOptions): Client {
   const queueEvents = (name: string): Promise<QueueEvents> => {
     let entry = events.get(name);
     if (!entry) {
-      const eventsConnection = createRedis(redisUrl, 'worker');
+      const eventsConnection = createRedis(target, 'worker');
       const listener = new QueueEvents(name, { connection: eventsConnection, prefix });
       listener.on('error', () => {});
       listener.setMaxListeners(0);
@@ -94,19 +105,37 @@ export function createClient(options: ClientOptions): Client {
 
   const enqueue = async <N extends JobName>(name: N, data: Data<N>, jobOptions?: JobsOptions): Promise<string> => {
     const parsed = parsePayload<unknown>(payloadSchemas[name], data, name) as Data<N>;
-    const job = await queue(queueOf(name)).add(name, seal(name, parsed), {
+    const partition = name === 'call' ? callPartitionOf((parsed as Data<'call'>).connectionId, partitions) : 0;
+    const queueName = name === 'call' ? (names.calls[partition] as string) : names.connections;
+    const job = await queue(queueName).add(name, seal(name, parsed), {
       ...options.jobOptions,
       ...jobOptions,
     });
-    return job.id as string;
+    return name === 'call' && partitions > 1 ? `${partition}.${job.id}` : (job.id as string);
   };
 
-  const result = async <N extends JobName>(name: N, jobId: string, wait = timeoutMs): Promise<Result<N>> => {
-    const queueName = queueOf(name);
+  const result = async <N extends JobName>(name: N, id: string, wait = timeoutMs): Promise<Result<N>> => {
+    const { queueName, jobId } = locate(name, id);
     const listener = await queueEvents(queueName);
     const job = await queue(queueName).getJob(jobId);
-    if (!job) throw new AppError('not_found', 'not_found', `job ${jobId} not found`);
+    if (!job) throw new AppError('not_found', 'not_found', `job ${id} not found`);
     return (await job.waitUntilFinished(listener, wait)) as Result<N>;
+  };
+
+  /** The queue and BullMQ job id behind an id returned by `enqueue`. */
+  const locate = (name: JobName, id: string) => {
+    if (name !== 'call') return { queueName: names.connections, jobId: id };
+    if (partitions === 1) return { queueName: names.calls[0] as string, jobId: id };
+    const dot = id.indexOf('.');
+    const queueName = names.calls[Number(id.slice(0, dot))];
+    if (dot < 1 || !queueName) {
+      throw new AppError(
+        'invalid_input',
+        'invalid_job_id',
+        `job id "${id}" must be <partition>.<job id>, as enqueue returns it`,
+      );
+    }
+    return { queueName, jobId: id.slice(dot + 1) };
   };
 
   const run = async <N extends JobName>(name: N, data: Data<N>) => result(name, await enqueue(name, data));

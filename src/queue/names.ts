@@ -14,3 +14,32 @@ export type JobName = ConnectionJobName | typeof CALL_JOB;
 
 /** The deduplication id of a connection's scheduled renewal: at most one pending per connection. */
 export const renewalDeduplicationId = (connectionId: string) => `renew:${connectionId}`;
+
+/** How the queues are laid out in Redis: what producers and workers must agree on. */
+export interface QueueLayout {
+  /** On a Redis Cluster every queue name is a hash tag, so that each queue's keys share one slot. */
+  cluster: boolean;
+  /** Number of call queues (`CALL_PARTITIONS`). */
+  callPartitions: number;
+}
+
+export interface QueueNames {
+  connections: string;
+  events: string;
+  /** One per partition, in partition order. */
+  calls: string[];
+}
+
+/**
+ * The queue names of a layout. With one Redis and one partition they are the plain names above; more partitions are
+ * `calls-0`, `calls-1`, …; on a cluster each name is wrapped in braces (`{calls-0}`), which makes it the hash tag
+ * of every key of that queue, so BullMQ's scripts touch one slot and different queues land on different masters.
+ */
+export function queueNames(layout: QueueLayout): QueueNames {
+  const name = (base: string) => (layout.cluster ? `{${base}}` : base);
+  const calls =
+    layout.callPartitions === 1
+      ? [name(CALLS_QUEUE)]
+      : Array.from({ length: layout.callPartitions }, (_, partition) => name(`${CALLS_QUEUE}-${partition}`));
+  return { connections: name(CONNECTIONS_QUEUE), events: name(EVENTS_QUEUE), calls };
+}

@@ -1,9 +1,20 @@
 /**
- * Redis connections, with the options BullMQ needs for each role. Every connection logs its errors: an unhandled
- * `error` event would crash the process, and a silent one hides an outage.
+ * Redis connections, with the options BullMQ needs for each role: to one Redis, or to a Redis Cluster. Every
+ * connection logs its errors: an unhandled `error` event would crash the process, and a silent one hides an outage.
  */
-import { type Command, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type Command, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
+
+/** A connection to one Redis or to a cluster: both speak the same commands. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is. */
+export interface RedisTarget {
+  /** One Redis; with `clusterNodes`, only its user, password and TLS (`rediss:`) are used. */
+  url: string;
+  /** Seed nodes (`host:port`) of a Redis Cluster; the client discovers the others. */
+  clusterNodes?: readonly string[];
+}
 
 export type RedisRole = 'worker' | 'producer' | 'client';
 
@@ -43,13 +54,46 @@ class CoalescingRedis extends Redis {
   }
 }
 
-export function createRedis(url: string, role: RedisRole, log?: Logger): Redis {
-  const redis = new CoalescingRedis(url, {
-    ...ROLE_OPTIONS[role],
-    // Reconnect forever with a capped delay; a restarted Redis must be picked up again.
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    connectionName: `oauth-cc:${role}`,
-  });
+/** Reconnect forever with a capped delay; a restarted Redis (or a failed-over master) must be picked up again. */
+const retryStrategy = (times: number) => Math.min(times * 200, 2_000);
+
+/**
+ * A connection for `role`. A cluster connection sends each command as it comes: ioredis builds its node connections
+ * itself, so the coalescing of `CoalescingRedis` cannot be put under them (docs/SCALING.md shows what that costs).
+ * A cluster producer fails fast when a node it knows is down, but its commands wait while the cluster as a whole is
+ * not ready (starting, or every seed unreachable): ioredis has no fail-fast mode for that state.
+ */
+export function createRedis(url: string, role: RedisRole, log?: Logger): Redis;
+export function createRedis(target: RedisTarget, role: RedisRole, log?: Logger): RedisClient;
+export function createRedis(target: RedisTarget | string, role: RedisRole, log?: Logger): RedisClient {
+  const { url, clusterNodes } = typeof target === 'string' ? { url: target, clusterNodes: undefined } : target;
+  const connectionName = `oauth-cc:${role}`;
+  const redis: RedisClient = clusterNodes?.length
+    ? new Cluster(clusterNodes.map(seedNode), {
+        redisOptions: { ...ROLE_OPTIONS[role], ...credentialsOf(url), connectionName },
+        clusterRetryStrategy: retryStrategy,
+        // BullMQ counts a cluster as ready before its slots are known: its first commands must wait for them.
+        enableOfflineQueue: true,
+      })
+    : new CoalescingRedis(url, { ...ROLE_OPTIONS[role], retryStrategy, connectionName });
   redis.on('error', (error: Error) => log?.warn({ err: { message: error.message }, role }, 'redis connection error'));
   return redis;
+}
+
+/** Whether `redis` is a cluster client (whose multi-key commands must stay within one hash slot). */
+export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;
+
+function seedNode(hostPort: string) {
+  const at = hostPort.lastIndexOf(':');
+  return { host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)) };
+}
+
+/** The part of a redis:// URL that every node of a cluster shares. */
+function credentialsOf(url: string): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.protocol === 'rediss:' && { tls: {} }),
+  };
 }

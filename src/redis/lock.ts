@@ -10,7 +10,7 @@
  * under its own key namespace.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { SingleFlightLock } from '../domain/ports.js';
 
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -28,7 +28,7 @@ export class RedisLock implements SingleFlightLock {
   private readonly pollMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly options: RedisLockOptions,
   ) {
     this.pollMs = options.pollMs ?? 25;
@@ -59,6 +59,6 @@ export class RedisLock implements SingleFlightLock {
 }
 
 /** The lock of connections' token renewals, under the namespace every worker of `prefix` shares. */
-export function renewalLock(redis: Redis, prefix: string, ttlMs: number): RedisLock {
+export function renewalLock(redis: Redis | Cluster, prefix: string, ttlMs: number): RedisLock {
   return new RedisLock(redis, { namespace: `${prefix}:oauth-cc:renew-lock`, ttlMs });
 }

@@ -4,7 +4,7 @@
  * that only ever raises the stored number, so a slow writer cannot roll a key back. A missing key (expired, or Redis
  * lost its data) reads as null, which makes a cache read the store: always right.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { VersionRegistry } from '../domain/ports.js';
 import { BatchedGet } from './batched-get.js';
 
@@ -23,7 +23,7 @@ export class RedisVersionRegistry implements VersionRegistry {
 
   /** @param prefix Key namespace, such as the queue prefix. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {
     this.reads = new BatchedGet(redis);

@@ -6,7 +6,7 @@
  * - a tick claim (`SET NX PX` on a key named by the tick's scheduled time) keeps a scheduler whose timer fired a
  *   little later from sweeping a tick that another one has already swept and released.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RedisLock } from '../redis/lock.js';
 
 /** The one name under the sweep mutex's namespace: there is a single sweep, cluster-wide. */
@@ -23,7 +23,7 @@ export class SweepLock {
   private readonly mutex: RedisLock;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly options: SweepLockOptions,
   ) {
     this.mutex = new RedisLock(redis, {

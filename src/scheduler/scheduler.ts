@@ -47,7 +47,7 @@ export function startScheduler(runtime: Runtime, options: SchedulerOptions = {})
     prefix: config.queuePrefix,
     ttlMs: options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS,
   });
-  const deps = { store: runtime.store, redis: runtime.redis, queue: runtime.queues.connections };
+  const deps = { store: runtime.store, queue: runtime.queues.connections };
   const settings = (horizonMs: number): SweepSettings => ({
     horizonMs,
     pageSize: config.schedulerPageSize,

@@ -4,10 +4,9 @@
  * gave up after its retries). The jobs are the precise scheduler's own (`renewalJob`), so both deduplicate together.
  *
  * Its cost follows the number of due connections, not the total: the store reads them by index, and each page costs
- * two pipelined Redis round trips and one `addBulk`.
+ * two lookups per due connection, sent together, and one `addBulk`.
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { DueConnection } from '../domain/model.js';
 import { renewalJob } from '../queue/renewals.js';
 import type { Store } from '../store/port.js';
@@ -29,8 +28,6 @@ export interface SweepSettings {
 
 export interface SweepDeps {
   store: Store;
-  /** A client connection, for the pipelined pending checks. */
-  redis: Redis;
   /** The `connections` queue. */
   queue: Queue;
 }
@@ -59,7 +56,6 @@ export async function sweepDue(deps: SweepDeps, settings: SweepSettings, now = n
       item.lastErrorAt !== undefined && item.lastErrorAt.getTime() > coolingSince;
     const candidates = page.items.filter((item) => !cooling(item));
     const pending = await pendingRenewals(
-      deps.redis,
       deps.queue,
       candidates.map((item) => item.id),
     );

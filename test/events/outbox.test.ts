@@ -56,7 +56,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 15_000) {
 function publisherProcess(sent: string[], options: { batchSize?: number; leaseMs?: number } = {}) {
   const store = createPostgresStore({ url: DATABASE_URL, schema: h.config.databaseSchema });
   const queue = new Queue(h.runtime.queues.events.name, {
-    connection: { url: h.config.redisUrl },
+    connection: h.redisConnection('producer'),
     prefix: h.config.queuePrefix,
   });
   stores.push(store);

@@ -1,8 +1,7 @@
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONNECTIONS_QUEUE } from '../../src/queue/names.js';
 import { providerConnector } from '../support/connectors.js';
-import { type Harness, REDIS_URL, startHarness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 
 let h: Harness;
 const SECRET = 's3cr%t:+/= with space';
@@ -102,7 +101,10 @@ describe('connect', () => {
 
   it('reports its progress through token, test and saved', async () => {
     const steps: unknown[] = [];
-    const events = new QueueEvents(CONNECTIONS_QUEUE, { connection: { url: REDIS_URL }, prefix: h.config.queuePrefix });
+    const events = new QueueEvents(h.runtime.queues.connections.name, {
+      connection: h.redisConnection(),
+      prefix: h.config.queuePrefix,
+    });
     await events.waitUntilReady();
     events.on('progress', ({ data }) => steps.push(data));
     const id = await h.client.enqueue('connect', {

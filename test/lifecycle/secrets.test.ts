@@ -5,9 +5,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTIONS_QUEUE } from '../../src/queue/names.js';
 import { providerConnector } from '../support/connectors.js';
-import { type Harness, REDIS_URL, startHarness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { dumpRedis, findLeaks } from '../support/secret-scan.js';
 
 let h: Harness;
@@ -54,7 +53,10 @@ afterAll(() => h?.close());
 
 describe('secrets', () => {
   it('a plaintext secret from another producer is sealed in the job data on pickup', async () => {
-    const queue = new Queue(CONNECTIONS_QUEUE, { connection: { url: REDIS_URL }, prefix: h.config.queuePrefix });
+    const queue = new Queue(h.runtime.queues.connections.name, {
+      connection: h.redisConnection(),
+      prefix: h.config.queuePrefix,
+    });
     const job = await queue.add('connect', {
       owner: 'ws',
       connector: 'acme',

@@ -1,8 +1,9 @@
 /** Helpers shared by the renewal tests. */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { providerConnector } from '../support/connectors.js';
 import type { Harness } from '../support/harness.js';
+import { deleteMatching } from '../support/scan.js';
 
 export const SECRET = 'renewal-secret';
 
@@ -27,15 +28,8 @@ export async function applyAcme(h: Harness): Promise<void> {
 }
 
 /** Deletes every key under `<prefix>:` (SCAN + DEL), as if Redis had lost this system's data. */
-export async function flushPrefix(redis: Redis, prefix: string): Promise<number> {
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) deleted += await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return deleted;
+export async function flushPrefix(redis: Redis | Cluster, prefix: string): Promise<number> {
+  return deleteMatching(redis, `${prefix}:*`);
 }
 
 /** Connection ids of the unfinished (delayed, waiting or active) refresh jobs, one entry per job. */

@@ -51,7 +51,7 @@ describe('several scheduler processes', () => {
         renewAt: new Date(Date.now() - 60_000),
       });
     }
-    await flushPrefix(h.runtime.redis, `${h.config.queuePrefix}:connections`);
+    await flushPrefix(h.runtime.redis, `${h.config.queuePrefix}:${queue.name}`);
     expect(await pendingRefreshJobs(queue)).toEqual([]);
     h.provider.reset();
 

@@ -11,6 +11,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { ConnectorDefinition } from '../../src/definitions/schema.js';
 import { createLogger } from '../../src/log.js';
 import { type Client, createClient } from '../../src/queue/client.js';
+import { createRedis, type RedisClient, type RedisRole } from '../../src/queue/redis.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
 import { type RunningWorker, startWorker } from '../../workers/start-worker.js';
@@ -18,6 +19,12 @@ import { startProvider, type TestProvider } from './provider.js';
 
 export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * Seed nodes of a Redis Cluster to run against instead of REDIS_URL (`npm run test:cluster` sets it, with
+ * TEST_CALL_PARTITIONS): the same tests then prove the system on a cluster.
+ */
+export const REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES;
+const CALL_PARTITIONS = process.env.TEST_CALL_PARTITIONS ?? '1';
 
 export interface Harness {
   provider: TestProvider;
@@ -29,6 +36,8 @@ export interface Harness {
   /** Every log line written so far by in-process and child workers. */
   logs: string[];
   applyConnector(definition: ConnectorDefinition): Promise<void>;
+  /** A new connection to the system's Redis (one server or the cluster), closed with the harness. */
+  redisConnection(role?: RedisRole): RedisClient;
   /** Starts a worker in a child process (as `npm run worker` would); resolves when it is ready. */
   spawnWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
   close(): Promise<void>;
@@ -49,6 +58,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     NODE_ENV: 'test',
     DATABASE_URL,
     REDIS_URL,
+    ...(REDIS_CLUSTER_NODES && { REDIS_CLUSTER_NODES }),
+    CALL_PARTITIONS,
     DATABASE_SCHEMA: `t_${id}`,
     QUEUE_PREFIX: `t${id}`,
     ENCRYPTION_KEYS: keySpec,
@@ -72,11 +83,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const worker: RunningWorker | null = options.inProcessWorker === false ? null : startWorker(runtime);
   const client = createClient({
     redisUrl: config.redisUrl,
+    ...(config.redisClusterNodes && { clusterNodes: config.redisClusterNodes }),
+    callPartitions: config.callPartitions,
     prefix: config.queuePrefix,
     encryptionKeys: keySpec,
     timeoutMs: 20_000,
   });
   const children: ChildProcess[] = [];
+  const connections: RedisClient[] = [];
 
   return {
     provider,
@@ -88,6 +102,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     async applyConnector(definition) {
       await runtime.services.cache.applyConnector(definition);
+    },
+    redisConnection(role = 'worker') {
+      const connection = createRedis(runtime.redisTarget, role);
+      connections.push(connection);
+      return connection;
     },
     async spawnWorker(extraEnv = {}) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
@@ -110,7 +129,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
       await client.close();
       await worker?.close(2_000);
-      for (const queue of Object.values(runtime.queues)) await queue.obliterate({ force: true }).catch(() => {});
+      await Promise.allSettled(connections.map((connection) => connection.quit()));
+      for (const queue of runtime.allQueues) await queue.obliterate({ force: true }).catch(() => {});
       await runtime.close();
       await provider.close();
       const db = new pg.Client({ connectionString: DATABASE_URL });

@@ -9,9 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Connection } from '../../src/domain/model.js';
-import { CALLS_QUEUE, CONNECTIONS_QUEUE, type JobName } from '../../src/queue/names.js';
+import type { JobName } from '../../src/queue/names.js';
+import { createRedis, type RedisClient } from '../../src/queue/redis.js';
 import type { JobContract } from '../../src/queue/schemas.js';
 import type { Harness } from './harness.js';
 
@@ -80,8 +80,10 @@ export class MixedLoad {
   readonly tracked: TrackedJob[] = [];
   /** Renewal token requests per client at the end of the connect phase. */
   private baseline = new Map<string, number>();
-  private readonly redis: Redis;
-  private readonly queues: Record<string, Queue>;
+  private readonly redis: RedisClient;
+  private readonly connections: Queue;
+  /** One per call partition. */
+  private readonly calls: Queue[];
   private readonly connector: string;
 
   constructor(
@@ -90,18 +92,19 @@ export class MixedLoad {
   ) {
     this.connector = options.connector ?? 'acme';
     // Waits through a Redis restart instead of failing: the audit must see what Redis holds once it is back.
-    this.redis = new Redis(h.config.redisUrl, { maxRetriesPerRequest: null });
-    this.redis.on('error', () => {});
+    this.redis = createRedis(h.runtime.redisTarget, 'worker');
     const queueOptions = { connection: this.redis, prefix: h.config.queuePrefix };
-    this.queues = {
-      [CONNECTIONS_QUEUE]: new Queue(CONNECTIONS_QUEUE, queueOptions),
-      [CALLS_QUEUE]: new Queue(CALLS_QUEUE, queueOptions),
-    };
-    for (const queue of Object.values(this.queues)) queue.on('error', () => {});
+    this.connections = new Queue(h.runtime.queues.connections.name, queueOptions);
+    this.calls = h.runtime.callQueues.map((queue) => new Queue(queue.name, queueOptions));
+    for (const queue of [this.connections, ...this.calls]) queue.on('error', () => {});
   }
 
-  private queueOf(name: JobName): Queue {
-    return this.queues[name === 'call' ? CALLS_QUEUE : CONNECTIONS_QUEUE]!;
+  /** The queue and BullMQ job id of a tracked job: the SDK's ids of partitioned calls read `<partition>.<id>`. */
+  private locate({ name, id }: Pick<TrackedJob, 'name' | 'id'>): [Queue, string] {
+    if (name !== 'call') return [this.connections, id];
+    if (this.calls.length === 1) return [this.calls[0]!, id];
+    const dot = id.indexOf('.');
+    return [this.calls[Number(id.slice(0, dot))]!, id.slice(dot + 1)];
   }
 
   /** Phase 1: registers the accounts with the provider and connects each twice at once. */
@@ -122,7 +125,7 @@ export class MixedLoad {
     const ids = await this.enqueue(connects.map((account) => ({ name: 'connect' as const, account })));
     await this.waitUntilFinished(60_000, ids);
     for (const job of ids) {
-      const finished = await Job.fromId(this.queueOf('connect'), job.id);
+      const finished = await Job.fromId(...this.locate(job));
       const result = finished?.returnvalue as JobContract['connect']['result'] | undefined;
       if (!result?.connectionId) throw new Error(`connect ${job.id} did not complete: ${finished?.failedReason}`);
       job.account.connectionId = result.connectionId;
@@ -179,11 +182,16 @@ export class MixedLoad {
     return added;
   }
 
+  private state(job: TrackedJob) {
+    const [queue, id] = this.locate(job);
+    return queue.getJobState(id);
+  }
+
   /** Jobs finished so far (completed or failed), out of `jobs`. */
   async finishedCount(jobs: TrackedJob[] = this.tracked): Promise<number> {
     let finished = 0;
     for (const chunk of chunks(jobs, 500)) {
-      const states = await Promise.all(chunk.map((job) => this.queueOf(job.name).getJobState(job.id)));
+      const states = await Promise.all(chunk.map((job) => this.state(job)));
       finished += states.filter((state) => FINISHED.has(state)).length;
     }
     return finished;
@@ -215,8 +223,8 @@ export class MixedLoad {
     const extraAttempts = new Map<string, number>();
     const unexpected: string[] = [];
     for (const chunk of chunks(this.tracked, 500)) {
-      const jobs = await Promise.all(chunk.map((tracked) => Job.fromId(this.queueOf(tracked.name), tracked.id)));
-      const states = await Promise.all(chunk.map((tracked) => this.queueOf(tracked.name).getJobState(tracked.id)));
+      const jobs = await Promise.all(chunk.map((tracked) => Job.fromId(...this.locate(tracked))));
+      const states = await Promise.all(chunk.map((tracked) => this.state(tracked)));
       chunk.forEach((tracked, i) => {
         const job = jobs[i];
         const state = states[i];
@@ -302,7 +310,7 @@ export class MixedLoad {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(Object.values(this.queues).map((queue) => queue.close()));
+    await Promise.allSettled([this.connections, ...this.calls].map((queue) => queue.close()));
     this.redis.disconnect();
   }
 }

@@ -2,8 +2,9 @@
  * Secret scans: everything a system wrote (Redis keys and values, stored rows, logs, board answers) searched for
  * every secret and token, in every form a leak could take.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
+import { keysMatching } from './scan.js';
 
 /** The forms a secret could leak in: clear, base64 (standard and URL-safe), URL-encoded and form-encoded. */
 export function leakForms(secret: string): string[] {
@@ -21,24 +22,19 @@ export function leakForms(secret: string): string[] {
 }
 
 /** Every key under `<prefix>:` and its whole value, whatever its type, as text. */
-export async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
+export async function dumpRedis(redis: Redis | Cluster, prefix: string): Promise<string> {
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      out.push(key);
-      if (type === 'string') out.push(String(await redis.get(key)));
-      else if (type === 'hash') out.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'zset') out.push(JSON.stringify(await redis.zrange(key, '0', '-1', 'WITHSCORES')));
-      else if (type === 'set') out.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'stream') out.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-      else out.push(`(unread type ${type})`);
-    }
-  } while (cursor !== '0');
+  for (const key of await keysMatching(redis, `${prefix}:*`)) {
+    const type = await redis.type(key);
+    out.push(key);
+    if (type === 'string') out.push(String(await redis.get(key)));
+    else if (type === 'hash') out.push(JSON.stringify(await redis.hgetall(key)));
+    else if (type === 'list') out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+    else if (type === 'zset') out.push(JSON.stringify(await redis.zrange(key, '0', '-1', 'WITHSCORES')));
+    else if (type === 'set') out.push(JSON.stringify(await redis.smembers(key)));
+    else if (type === 'stream') out.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    else out.push(`(unread type ${type})`);
+  }
   return out.join('\n');
 }
 
