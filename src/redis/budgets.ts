@@ -9,7 +9,7 @@
  * values (account URLs, ids) out of key names.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Booking, BookingRequest, BudgetStore, SlotLimit } from '../domain/ports.js';
 
 /** Keys outlive the last booked slot by this long, then vanish by themselves. */
@@ -71,7 +71,7 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly commands: BudgetCommands;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly options: RedisBudgetStoreOptions,
   ) {
     redis.defineCommand('budgetReserve', { numberOfKeys: 1, lua: RESERVE_SCRIPT });
