@@ -3,10 +3,11 @@
  * same concurrency and retention as the real worker, with no store, no cache and no token logic (the driver hands it
  * one token per connection). Whatever the real worker costs on top of this is the price of the project.
  *
- * Environment: REDIS_URL, QUEUE_PREFIX, CONCURRENCY, RETENTION_COUNT, UPSTREAM_URL, BENCH_TOKENS (JSON
- * `{ connectionId: token }`); COALESCING=1 gives it the project's Redis client (`createRedis`, one socket write per
+ * Environment: REDIS_URL, QUEUE_PREFIX, CONCURRENCY, RETENTION_COUNT, UPSTREAM_URL, BENCH_TOKENS_FILE (a JSON file
+ * `{ connectionId: token }`: a file, since an environment that large fails the spawn with E2BIG); COALESCING=1 gives it the project's Redis client (`createRedis`, one socket write per
  * event-loop turn) instead of a plain ioredis client, to tell the call path's cost from the transport's gain.
  */
+import { readFileSync } from 'node:fs';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
@@ -20,7 +21,9 @@ const env = (name: string) => {
   return value;
 };
 
-const tokens = new Map(Object.entries(JSON.parse(env('BENCH_TOKENS')) as Record<string, string>));
+const tokens = new Map(
+  Object.entries(JSON.parse(readFileSync(env('BENCH_TOKENS_FILE'), 'utf8')) as Record<string, string>),
+);
 const apiBase = `${env('UPSTREAM_URL')}/api/`;
 const retentionCount = Number(env('RETENTION_COUNT'));
 // The same pool settings as src/http/dispatcher.ts.

@@ -12,7 +12,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -150,7 +151,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
           CONCURRENCY: String(settings.concurrency),
           RETENTION_COUNT: String(config.jobRetentionCount),
           UPSTREAM_URL: upstreamUrl,
-          BENCH_TOKENS: JSON.stringify(Object.fromEntries(tokens)),
+          BENCH_TOKENS_FILE: tokensFile(tokens),
           COALESCING: settings.baselineCoalescing ? '1' : '0',
         },
         'baseline',
@@ -223,6 +224,15 @@ function combine(phases: PhaseResult[]): SideResult {
     maxRssBytes: last?.maxRssBytes ?? 0,
     rssAtCalls: last?.rssAtCalls ?? {},
   };
+}
+
+/** Writes the baseline's tokens to a temporary file (removed at exit) and returns its path. */
+function tokensFile(tokens: Map<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'oauth-cc-bench-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'tokens.json');
+  writeFileSync(file, JSON.stringify(Object.fromEntries(tokens)), { mode: 0o600 });
+  return file;
 }
 
 /** One access token per connection for the baseline, fetched before it starts (it has no token logic). */
