@@ -30,6 +30,7 @@ import { createRuntime } from '../src/runtime.js';
 import { KeyRing } from '../src/secrets/keyring.js';
 import { providerConnector } from '../test/support/connectors.js';
 import type { ChildMessage, PhaseReport } from './call-probe.js';
+import { startTraceSink } from './trace-sink.js';
 
 export interface CallBenchOptions {
   /** Measured call jobs per side. @default 20000 */
@@ -52,6 +53,11 @@ export interface CallBenchOptions {
    * @default false
    */
   baselineCoalescing?: boolean;
+  /**
+   * When set, our worker traces (OpenTelemetry) with this sampling ratio (`parentbased_traceidratio`), exporting
+   * OTLP/protobuf to a local sink (`trace-sink.ts`). The baseline is never traced. @default tracing off
+   */
+  tracingRatio?: number;
   /** When set, every child process writes V8 CPU profiles into `<profileDir>/<baseline|ours|upstream>/`. */
   profileDir?: string;
   /** Receives progress lines. @default none */
@@ -79,7 +85,9 @@ export interface SideResult {
 }
 
 export interface CallBenchResult {
-  options: Required<Omit<CallBenchOptions, 'profileDir' | 'progress'>>;
+  options: Required<Omit<CallBenchOptions, 'profileDir' | 'progress' | 'tracingRatio'>> & {
+    tracingRatio: number | null;
+  };
   machine: string;
   baseline: SideResult;
   ours: SideResult;
@@ -87,6 +95,8 @@ export interface CallBenchResult {
   ratio: number;
   /** Requests that reached the upstream's token endpoint during our side (connects included). */
   tokenRequests: number;
+  /** With `tracingRatio`: what the trace sink had received when the last round ended. */
+  traces: { requests: number; bytes: number } | null;
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -101,6 +111,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
     warmup: options.warmup ?? 2_000,
     rounds: options.rounds ?? 10,
     baselineCoalescing: options.baselineCoalescing ?? false,
+    tracingRatio: options.tracingRatio ?? null,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
@@ -125,6 +136,15 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
     WORKER_CONCURRENCY_CALLS: String(settings.concurrency),
   };
   const config = loadConfig(env);
+  const sink = settings.tracingRatio === null ? null : await startTraceSink();
+  const oursEnv: Record<string, string> = sink
+    ? {
+        ...env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: String(settings.tracingRatio),
+      }
+    : env;
   const children: Child[] = [];
   const start = async (script: string, childEnv: Record<string, string>, side: string) => {
     const child = await spawnChild(script, { ...process.env, ...childEnv }, nodeArgs(side));
@@ -156,7 +176,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
         },
         'baseline',
       ),
-      start('bench/call-worker.ts', env, 'ours'),
+      start('bench/call-worker.ts', oursEnv, 'ours'),
     ]);
     progress(`upstream at ${upstreamUrl}; connecting ${settings.connections} connections through connect jobs`);
     const connectionIds = await connectAll(settings, prefix, keySpec);
@@ -182,9 +202,11 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
       ours,
       ratio: ours.jobsPerSecond / baseline.jobsPerSecond,
       tokenRequests,
+      traces: sink?.received() ?? null,
     };
   } finally {
     await Promise.allSettled(children.map((child) => child.stop()));
+    await sink?.close();
     await baselineQueue.obliterate({ force: true }).catch(() => {});
     for (const queue of Object.values(runtime.queues)) await queue.obliterate({ force: true }).catch(() => {});
     await deleteKeys(runtime.redis, prefix);

@@ -9,6 +9,8 @@ import type { Logger } from '../src/log.js';
 import type { JobName } from '../src/queue/names.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { parsePayload } from '../src/queue/schemas.js';
+import { traceJob } from '../src/telemetry/job.js';
+import { tracingOn } from '../src/telemetry/tracing.js';
 import { attemptsUsed } from './budget-wait.js';
 import { callJob } from './call.js';
 import { connectJob } from './connect.js';
@@ -36,7 +38,7 @@ export function createProcessor(queueName: string, services: Services, policy: R
   if (!definitions) throw new Error(`no jobs are defined for queue ${queueName}`);
   // Two parameters on purpose: a processor that takes BullMQ's AbortSignal costs an AbortController per job, and
   // every outbound request is bounded by its own timeout anyway.
-  return async (job: Job, token?: string): Promise<unknown> => {
+  const run = async (job: Job, token?: string): Promise<unknown> => {
     // Created on first use: most calls log nothing, and a child logger per job is measurable on the call path.
     let child: Logger | undefined;
     const log = () =>
@@ -68,4 +70,7 @@ export function createProcessor(queueName: string, services: Services, policy: R
       return failOrRetry(error, job, token, policy, log());
     }
   };
+  // Decided once: without tracing the processor is `run` itself, with nothing added per job.
+  if (!tracingOn()) return run;
+  return (job: Job, token?: string): Promise<unknown> => traceJob(job, () => run(job, token));
 }

@@ -16,6 +16,7 @@ import { AppError, isAppError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { JobName } from '../src/queue/names.js';
 import type { JobContract } from '../src/queue/schemas.js';
+import { recordJobFailure } from '../src/telemetry/tracing.js';
 import { backoffDelay } from './backoff.js';
 import { attemptsUsed, delayForBudget } from './budget-wait.js';
 
@@ -69,6 +70,7 @@ export async function failOrRetry(
     throw new DelayedError();
   }
   const appError = toAppError(error);
+  recordJobFailure(appError);
   const message = `[${appError.code}] ${appError.message}`;
   const attempt = attemptsUsed(job);
   const delay = appError.kind === 'transient' && token ? retryDelay(appError, job, policy) : undefined;

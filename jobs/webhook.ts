@@ -10,6 +10,8 @@ import type { Job } from 'bullmq';
 import type { ConnectionEvent } from '../src/domain/model.js';
 import { deliverWebhook, type WebhookOptions } from '../src/events/webhook.js';
 import type { Logger } from '../src/log.js';
+import { ATTR } from '../src/telemetry/attributes.js';
+import { inSpan } from '../src/telemetry/tracing.js';
 import { failOrRetry, type RetryPolicy } from './job.js';
 
 /** Longest pause between two deliveries of one event. */
@@ -27,7 +29,8 @@ export function webhookProcessor(options: WebhookOptions, retry: WebhookRetry, l
   const policy: RetryPolicy = { ...retry, maxDelayMs: MAX_BACKOFF_MS };
   return async (job: Job<ConnectionEvent>, token?: string): Promise<{ status: number }> => {
     try {
-      return { status: await deliverWebhook(job.data, options) };
+      const attributes = { [ATTR.eventId]: job.data.id, [ATTR.eventType]: job.data.type };
+      return { status: await inSpan('webhook.deliver', attributes, () => deliverWebhook(job.data, options)) };
     } catch (error) {
       return failOrRetry(error, job, token, policy, log.child({ eventId: job.data.id, type: job.data.type }));
     }

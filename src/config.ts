@@ -14,6 +14,15 @@ import { AppError } from './errors.js';
 import { KeyRing } from './secrets/keyring.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 
 const positiveInteger = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -177,6 +186,37 @@ export const configSchema = z
     JOB_RETENTION_COUNT: positiveInteger(1000),
     /** Age after which finished jobs are removed. @default 86400 */
     JOB_RETENTION_AGE_SECONDS: positiveInteger(86_400),
+    /**
+     * Tracing (OpenTelemetry) is off unless an OTLP endpoint is set here or in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
+     * OTEL_TRACES_EXPORTER is `otlp`. The base URL of an OTLP/HTTP receiver; `/v1/traces` is appended.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:'], 'must be an http:// or https:// URL').optional(),
+    /** The full URL traces are sent to; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:'], 'must be an http:// or https:// URL').optional(),
+    /** OTLP over HTTP, as protobuf or JSON (gRPC is not supported). @default "http/protobuf" */
+    OTEL_EXPORTER_OTLP_PROTOCOL: z
+      .enum(OTLP_PROTOCOLS, 'must be http/protobuf or http/json (grpc is not supported)')
+      .default('http/protobuf'),
+    /** Wins over OTEL_EXPORTER_OTLP_PROTOCOL for traces. */
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z
+      .enum(OTLP_PROTOCOLS, 'must be http/protobuf or http/json (grpc is not supported)')
+      .optional(),
+    /** `otlp` switches tracing on (to http://localhost:4318 without an endpoint); `none` keeps it off. */
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], 'must be otlp or none').optional(),
+    /** `true` keeps tracing off whatever else is set. @default false */
+    OTEL_SDK_DISABLED: boolean(false),
+    /** `service.name` of the spans. @default "oauth-cc-worker" */
+    OTEL_SERVICE_NAME: z.string().default('oauth-cc-worker'),
+    /** Which traces are recorded. @default "parentbased_always_on" */
+    OTEL_TRACES_SAMPLER: z
+      .enum(TRACE_SAMPLERS, `must be one of ${TRACE_SAMPLERS.join(', ')}`)
+      .default('parentbased_always_on'),
+    /** The ratio of the `*traceidratio` samplers, from 0 to 1. @default 1 */
+    OTEL_TRACES_SAMPLER_ARG: z
+      .string()
+      .regex(/^(?:0|1|0?\.[0-9]+|1\.0*)$/, 'must be a number from 0 to 1, such as 0.1')
+      .transform(Number)
+      .default(1),
   })
   .superRefine((env, context) => {
     const fail = (variable: string, message: string) => context.addIssue({ code: 'custom', path: [variable], message });

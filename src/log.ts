@@ -7,6 +7,7 @@
  * and has no depth limit.
  */
 import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
+import { activeTraceIds, tracingOn } from './telemetry/tracing.js';
 
 export type Logger = PinoLogger;
 
@@ -74,6 +75,8 @@ export interface LoggerOptions {
   level: string;
   /** Where lines go. @default stdout */
   destination?: DestinationStream | NodeJS.WritableStream;
+  /** Lines written inside a span carry `trace_id` and `span_id`. @default true when tracing is on at creation */
+  traceIds?: boolean;
 }
 
 /**
@@ -90,7 +93,13 @@ function maskChildBindings(logger: Logger): Logger {
 
 export function createLogger(options: LoggerOptions): Logger {
   const logger = pino(
-    { level: options.level, formatters: { log: maskForLog }, serializers: { err: serializeError } },
+    {
+      level: options.level,
+      formatters: { log: maskForLog },
+      serializers: { err: serializeError },
+      // Lines written inside a span carry its trace_id and span_id, so logs and traces join.
+      ...((options.traceIds ?? tracingOn()) && { mixin: activeTraceIds }),
+    },
     options.destination as DestinationStream | undefined,
   );
   return maskChildBindings(logger);

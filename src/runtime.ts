@@ -21,6 +21,8 @@ import { loadKeyRing } from './secrets/dev-key.js';
 import type { KeyRing } from './secrets/keyring.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/port.js';
+import { queueTelemetry } from './telemetry/bullmq.js';
+import { instrumentCache, instrumentLock, instrumentStore } from './telemetry/instrument.js';
 
 export interface Runtime {
   config: Config;
@@ -67,7 +69,10 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     log,
   );
   const transport = createTransportFrom(config);
-  const store = await createStore(config.databaseUrl, { schema: config.databaseSchema });
+  const store = instrumentStore(
+    await createStore(config.databaseUrl, { schema: config.databaseSchema }),
+    config.databaseUrl,
+  );
   await store.migrate();
   const redisTarget = redisTargetOf(config);
   const layout = queueLayoutOf(config);
@@ -79,7 +84,8 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   const queues = {
     connections: new Queue(names.connections, queueOptions),
     calls: callQueues[0] as Queue,
-    events: new Queue(names.events, queueOptions),
+    // Traced: a webhook delivery continues the trace of the publication that queued it.
+    events: new Queue(names.events, { ...queueOptions, telemetry: queueTelemetry() }),
   };
   const allQueues = [queues.connections, ...callQueues, queues.events];
   for (const queue of allQueues)
@@ -98,8 +104,8 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
       renewalCooldownMs: config.renewalCooldownSeconds * 1000,
     },
     transport: transport.send,
-    lock: renewalLock(redis, config.queuePrefix, config.tokenRequestTimeoutMs + LOCK_SLACK_MS),
-    cache: new ConnectionCache(store, new RedisVersionRegistry(redis, config.queuePrefix)),
+    lock: instrumentLock(renewalLock(redis, config.queuePrefix, config.tokenRequestTimeoutMs + LOCK_SLACK_MS)),
+    cache: instrumentCache(new ConnectionCache(store, new RedisVersionRegistry(redis, config.queuePrefix))),
     renewals: new QueueRenewalScheduler(queues.connections),
     budgets: new BudgetGate(
       new RedisBudgetStore(redis, { prefix: config.queuePrefix }),

@@ -55,6 +55,11 @@ describe('loadConfig', () => {
       jobRetentionCount: 1000,
       jobRetentionAgeSeconds: 86_400,
       webhookRetrySeconds: 86_400,
+      otelExporterOtlpProtocol: 'http/protobuf',
+      otelSdkDisabled: false,
+      otelServiceName: 'oauth-cc-worker',
+      otelTracesSampler: 'parentbased_always_on',
+      otelTracesSamplerArg: 1,
     });
   });
 
@@ -200,6 +205,15 @@ describe('loadConfig', () => {
         'EVENTS_POLL_MS',
         'JOB_RETENTION_COUNT',
         'JOB_RETENTION_AGE_SECONDS',
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+        'OTEL_EXPORTER_OTLP_PROTOCOL',
+        'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+        'OTEL_TRACES_EXPORTER',
+        'OTEL_SDK_DISABLED',
+        'OTEL_SERVICE_NAME',
+        'OTEL_TRACES_SAMPLER',
+        'OTEL_TRACES_SAMPLER_ARG',
       ].sort(),
     );
   });

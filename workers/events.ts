@@ -7,6 +7,7 @@ import { webhookProcessor } from '../jobs/webhook.js';
 import { EventPublisher } from '../src/events/publisher.js';
 import { createRedis } from '../src/queue/redis.js';
 import type { Runtime } from '../src/runtime.js';
+import { queueTelemetry } from '../src/telemetry/bullmq.js';
 
 /** Webhook deliveries in flight per worker process. */
 const WEBHOOK_CONCURRENCY = 10;
@@ -49,6 +50,7 @@ function startWebhooks(runtime: Runtime, url: string): Worker {
     concurrency: WEBHOOK_CONCURRENCY,
     removeOnComplete: { count: config.eventsRetentionCount },
     removeOnFail: { count: config.eventsRetentionCount },
+    telemetry: queueTelemetry(),
   });
   worker.on('error', (error) => log.error({ err: { message: error.message }, queue: worker.name }, 'worker error'));
   return worker;

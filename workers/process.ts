@@ -2,6 +2,8 @@
 import { exitOnConfigError, loadConfig } from '../src/config.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.js';
+import { tracingSettings } from '../src/telemetry/settings.js';
+import { startTracing } from '../src/telemetry/start.js';
 
 export interface Part {
   name: string;
@@ -14,10 +16,18 @@ export async function runProcess(
   options: RuntimeOptions = {},
 ): Promise<void> {
   const config = exitOnConfigError(() => loadConfig());
+  // First of all: the logger, the runtime's queues, workers and ports are traced only when tracing is on at their
+  // creation.
+  const settings = tracingSettings(config);
+  const tracing = await startTracing(settings);
   const log = createLogger({ level: config.logLevel });
   let runtime: Runtime;
   let parts: Part[];
   try {
+    if (settings) {
+      const { url, protocol, sampler, samplerRatio } = settings;
+      log.info({ endpoint: new URL(url).origin, protocol, sampler, samplerRatio }, 'tracing on');
+    }
     runtime = await createRuntime(config, log, options);
     parts = await start(runtime, log);
   } catch (error) {
@@ -34,6 +44,9 @@ export async function runProcess(
         .close()
         .catch((error: Error) => log.error({ part: part.name, err: { message: error.message } }, 'close failed'));
     await runtime.close();
+    await tracing
+      ?.shutdown()
+      .catch((error: Error) => log.warn({ err: { message: error.message } }, 'tracing flush failed'));
     log.info('stopped');
     process.exit(0);
   };

@@ -6,6 +6,7 @@ import { createProcessor } from '../jobs/index.js';
 import { CALLS_QUEUE, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { createRedis } from '../src/queue/redis.js';
 import type { Runtime } from '../src/runtime.js';
+import { queueTelemetry } from '../src/telemetry/bullmq.js';
 import { consumedQueues } from './consumed-queues.js';
 import { startEvents } from './events.js';
 
@@ -36,6 +37,7 @@ export function startWorker(runtime: Runtime): RunningWorker {
       concurrency: concurrency[kind],
       lockDuration: config.workerLockDurationMs,
       stalledInterval: config.workerStalledIntervalMs,
+      telemetry: queueTelemetry(),
       ...retention,
     });
     worker.on('error', (error) => log.error({ err: { message: error.message }, queue: queueName }, 'worker error'));

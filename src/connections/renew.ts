@@ -7,6 +7,8 @@ import type { Connection } from '../domain/model.js';
 import { AppError, isAppError, notFound } from '../errors.js';
 import { refreshToken, requestToken } from '../oauth/client.js';
 import type { TokenSet } from '../oauth/types.js';
+import { ATTR } from '../telemetry/attributes.js';
+import { inSpan } from '../telemetry/tracing.js';
 import type { LoadedConnector } from './cache.js';
 import { connectionContext } from './context.js';
 import { assertUsable, patchConnection } from './load.js';
@@ -103,7 +105,11 @@ export async function renewToken(
       const locked = await read(services, start.id);
       assertUsable(locked, options.allowError);
       if (!needsRenewal(locked)) return { connection: locked, renewed: false };
-      return { connection: await renewLocked(services, locked, options.attempt), renewed: true };
+      const attributes = { [ATTR.connectionId]: locked.id, [ATTR.connector]: locked.connector };
+      const renewed = await inSpan('connection.renew', attributes, () =>
+        renewLocked(services, locked, options.attempt),
+      );
+      return { connection: renewed, renewed: true };
     } finally {
       await services.lock.release(current.id, lockToken);
     }

@@ -9,6 +9,7 @@ import { parseRetryAfter } from '../http/retry-after.js';
 import type { InboundResponse, Transport } from '../http/send.js';
 import { isRecord, readPath } from '../oauth/body.js';
 import { excerpt } from '../oauth/classify.js';
+import { inSpan } from '../telemetry/tracing.js';
 import { buildApiRequest, renderDefaults } from './api-request.js';
 
 const TEST_RESPONSE_LIMIT = 1024 * 1024;
@@ -31,7 +32,7 @@ export async function sendTestRequest(
     { method: test.method, url: new URL(renderUrl(test.url, context)), headers, query, body: test.body },
     { timeoutMs, maxResponseBytes: TEST_RESPONSE_LIMIT },
   );
-  return send(request);
+  return inSpan('connection.test_request', {}, () => send(request));
 }
 
 /** True when the answer says the token is no longer valid (`expiredWhen`). */

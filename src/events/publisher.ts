@@ -10,6 +10,8 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { ConnectionEvent } from '../domain/model.js';
 import type { Logger } from '../log.js';
 import type { OutboxStore } from '../store/port.js';
+import { ATTR } from '../telemetry/attributes.js';
+import { inSpan } from '../telemetry/tracing.js';
 
 export interface PublisherOptions {
   /** Finished event jobs kept on the queue (completed and failed each). */
@@ -59,6 +61,12 @@ export class EventPublisher {
     if (claimed.length === 0) return 0;
     const connectionIds = claimed.map((pending) => pending.connectionId);
     const events = claimed.flatMap((pending) => pending.events);
+    await inSpan('events.publish', { [ATTR.eventCount]: events.length }, () => this.send(connectionIds, events));
+    return claimed.length;
+  }
+
+  /** Adds the events to the queue, then removes them from the outbox; on failure gives the claims back at once. */
+  private async send(connectionIds: string[], events: ConnectionEvent[]): Promise<void> {
     try {
       await this.queue.addBulk(events.map((event) => eventJob(event, this.options.retentionCount)));
     } catch (error) {
@@ -70,7 +78,6 @@ export class EventPublisher {
       connectionIds,
       events.map((event) => event.id),
     );
-    return claimed.length;
   }
 
   /** Publishes until `close`: at once while there is more, then every `pollMs`. Errors are logged and retried. */

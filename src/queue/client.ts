@@ -8,6 +8,7 @@
 import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import { AppError } from '../errors.js';
 import { KeyRing } from '../secrets/keyring.js';
+import { filteredBullMqTelemetry, propagatorRegistered } from '../telemetry/bullmq.js';
 import { type JobName, queueNames } from './names.js';
 import { callPartitionOf } from './partition.js';
 import { createRedis, type RedisClient } from './redis.js';
@@ -34,6 +35,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Extra options for every job added (priority, retention, …). */
   jobOptions?: JobsOptions;
+  /**
+   * Jobs carry the trace context active when they are added (BullMQ's telemetry, `bullmq-otel`), so the worker's
+   * spans join the producer's trace. Needs an OpenTelemetry SDK registered in this process.
+   * @default true when an OpenTelemetry propagator is registered when the client is created
+   */
+  tracing?: boolean;
 }
 
 type Data<N extends JobName> = JobContract[N]['data'];
@@ -62,13 +69,14 @@ export function createClient(options: ClientOptions): Client {
   const partitions = options.callPartitions ?? 1;
   const names = queueNames({ cluster: options.clusterNodes !== undefined, callPartitions: partitions });
   const connection = createRedis(target, 'producer');
+  const telemetry = (options.tracing ?? propagatorRegistered()) ? filteredBullMqTelemetry() : undefined;
   const queues = new Map<string, Queue>();
   const events = new Map<string, { events: QueueEvents; connection: RedisClient; ready: Promise<QueueEvents> }>();
 
   const queue = (name: string) => {
     let existing = queues.get(name);
     if (!existing) {
-      existing = new Queue(name, { connection, prefix });
+      existing = new Queue(name, { connection, prefix, telemetry });
       existing.on('error', () => {});
       // Every waiting call listens for the queue's closing: many at once is the normal case.
       existing.setMaxListeners(0);

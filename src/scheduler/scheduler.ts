@@ -5,6 +5,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
 import type { Runtime } from '../runtime.js';
+import { ATTR } from '../telemetry/attributes.js';
+import { inSpan } from '../telemetry/tracing.js';
 import { SweepLock } from './lock.js';
 import { type SweepResult, type SweepSettings, sweepDue } from './sweep.js';
 
@@ -61,7 +63,9 @@ export function startScheduler(runtime: Runtime, options: SchedulerOptions = {})
     // Twice the interval outlasts any sane clock skew between schedulers, and is gone before the tick could recur.
     const claim = tick && { at: tick, ttlMs: horizonMs * 2 };
     const run = lock.run(claim, async () => {
-      const result = await sweepDue(deps, settings(horizonMs));
+      const result = await inSpan('renewal.sweep', {}, () => sweepDue(deps, settings(horizonMs)), {
+        onResult: (span, swept) => span.setAttribute(ATTR.sweepEnqueued, swept.enqueued),
+      });
       log.info({ tick: tick?.toISOString() ?? 'now', ...result }, 'sweep');
       return result;
     });

@@ -14,12 +14,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   'src/errors': [],
   'src/http': ['src/errors', 'src/domain'],
   'src/definitions': ['src/domain', 'src/errors', 'src/http'],
-  'src/oauth': ['src/definitions', 'src/domain', 'src/errors', 'src/http'],
+  'src/oauth': ['src/definitions', 'src/domain', 'src/errors', 'src/http', 'src/telemetry'],
   'src/store': ['src/definitions', 'src/domain', 'src/errors'],
   'src/secrets': ['src/domain', 'src/errors', 'src/log', 'src/store'],
   'src/redis': ['src/domain', 'src/errors', 'src/log'],
-  'src/events': ['src/domain', 'src/errors', 'src/http', 'src/log', 'src/store'],
-  'src/queue': ['src/definitions', 'src/domain', 'src/errors', 'src/log', 'src/secrets'],
+  'src/events': ['src/domain', 'src/errors', 'src/http', 'src/log', 'src/store', 'src/telemetry'],
+  'src/telemetry': ['src/config', 'src/domain', 'src/errors', 'src/store'],
+  'src/queue': ['src/definitions', 'src/domain', 'src/errors', 'src/log', 'src/secrets', 'src/telemetry'],
   'src/connections': [
     'src/definitions',
     'src/domain',
@@ -30,6 +31,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'src/oauth',
     'src/secrets',
     'src/store',
+    'src/telemetry',
   ],
 };
 
