@@ -42,7 +42,7 @@ function report(r: RateLimitBenchResult): { lines: string[]; met: boolean } {
   const o = r.options;
   const pct = (value: number) => `${(value * 100).toFixed(2)}%`;
   const columns = (cells: Array<string | number>) =>
-    cells.map((cell, i) => (i === 0 ? String(cell).padEnd(30) : String(cell).padStart(12))).join('');
+    cells.map((cell, i) => (i === 0 ? String(cell).padEnd(30) : String(cell).padStart(14))).join('');
   const row = (run: RunResult) =>
     columns([
       run.name,
