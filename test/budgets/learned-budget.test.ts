@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { busiestWindow, type LimitedApi, startLimitedApi } from './limited-api.js';
+import { type LimitedApi, startLimitedApi } from './limited-api.js';
 
 let h: Harness;
 let api: LimitedApi;
@@ -39,7 +39,6 @@ describe('budgets learned from answers', () => {
     expect(results.every((result) => result.status === 200)).toBe(true);
     expect(api.stats.rejected).toBe(0);
     expect(api.stats.ok).toBe(13);
-    expect(busiestWindow(api.stats, 1000)).toBeLessThanOrEqual(4);
   }, 60_000);
 
   it('sends nothing for the connection until the time a 429 named, then every call completes', async () => {
