@@ -6,12 +6,11 @@ import { secretFieldKeys } from '../src/definitions/fields.js';
 import { connectPayloadSchema } from '../src/queue/schemas.js';
 import type { JobDefinition } from './job.js';
 
-/** Field keys sealed even when the connector is unknown: the job may fail, but its data must not keep them in clear. */
-const SECRET_LOOKING_KEY = /secret|password|private|key|token|cert/i;
-
 /**
  * Producers in other languages may send secret values in clear. Before anything else, the worker replaces them in
- * the stored job data with sealed values, so a retry still works and Redis no longer holds the secret.
+ * the stored job data with sealed values, so a retry still works and Redis no longer holds the secret. When the
+ * connector is unknown, which fields are secret cannot be told: every string field is sealed (a secret need not
+ * have a secret-looking name, and the job fails anyway).
  */
 async function sealOnPickup(job: Job, services: Services): Promise<void> {
   const fields: unknown = job.data?.fields;
@@ -21,7 +20,7 @@ async function sealOnPickup(job: Job, services: Services): Promise<void> {
   let changed = false;
   const sealed: Record<string, unknown> = { ...(fields as Record<string, unknown>) };
   for (const [key, value] of Object.entries(sealed)) {
-    const secret = connector ? secretKeys.includes(key) : SECRET_LOOKING_KEY.test(key);
+    const secret = !connector || secretKeys.includes(key);
     if (secret && typeof value === 'string' && !services.keys.isSealed(value)) {
       sealed[key] = services.keys.seal(value);
       changed = true;

@@ -171,7 +171,7 @@ export const configSchema = z
         `must be an http:// or https:// URL; ${SECURE_URL_HINT}`,
       )
       .optional(),
-    /** Signs webhook bodies (HMAC-SHA256) when set. */
+    /** Signs webhook bodies (HMAC-SHA256). Required in production when WEBHOOK_URL is set. */
     WEBHOOK_SECRET: z.string().optional(),
     /** How long a failing webhook delivery is retried, with exponential backoff. @default 86400 (one day) */
     WEBHOOK_RETRY_SECONDS: positiveInteger(86_400),
@@ -236,6 +236,10 @@ export const configSchema = z
     const outside = env.WORKER_CALL_PARTITIONS?.find((partition) => partition >= env.CALL_PARTITIONS);
     if (outside !== undefined) {
       fail('WORKER_CALL_PARTITIONS', `partition ${outside} does not exist: CALL_PARTITIONS is ${env.CALL_PARTITIONS}`);
+    }
+    if (env.NODE_ENV === 'production' && env.WEBHOOK_URL !== undefined && env.WEBHOOK_SECRET === undefined) {
+      // Unsigned events let anyone who can reach the receiver forge a connection.error or connection.revoked.
+      fail('WEBHOOK_SECRET', 'required in production when WEBHOOK_URL is set (generate one: openssl rand -hex 32)');
     }
     if (env.CALL_TIMEOUT_MS > env.CALL_MAX_TIMEOUT_MS) {
       fail('CALL_TIMEOUT_MS', `must be at most CALL_MAX_TIMEOUT_MS (${env.CALL_MAX_TIMEOUT_MS})`);

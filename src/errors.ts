@@ -4,7 +4,11 @@
  * after `retryAfterMs` when the remote side said so.
  *
  * Messages must never contain a secret or a token: they end up in Redis (failedReason) and on Bull Board.
+ * Codes come from the closed catalogue in `error-codes.ts`.
  */
+import type { ErrorCode } from './error-codes.js';
+
+export { ERROR_CODES, type ErrorCode, isOAuthErrorCode } from './error-codes.js';
 export type ErrorKind = 'invalid_input' | 'not_found' | 'permanent' | 'transient';
 
 export interface AppErrorOptions {
@@ -12,6 +16,8 @@ export interface AppErrorOptions {
   status?: number;
   /** Delay asked for by the remote side (Retry-After), in milliseconds. */
   retryAfterMs?: number;
+  /** The remote side's own error value (an OAuth `error`), reported apart from our code. */
+  providerError?: string;
   cause?: unknown;
 }
 
@@ -19,21 +25,23 @@ export class AppError extends Error {
   override readonly name = 'AppError';
   readonly status?: number;
   readonly retryAfterMs?: number;
+  readonly providerError?: string;
 
   constructor(
     readonly kind: ErrorKind,
-    /** Stable machine-readable code, such as `invalid_client`, `timeout`, `url_not_allowed`. */
-    readonly code: string,
+    /** Stable machine-readable code from the catalogue, such as `invalid_client`, `timeout`, `url_not_allowed`. */
+    readonly code: ErrorCode,
     message: string,
     options: AppErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    if (options.providerError !== undefined) this.providerError = options.providerError;
   }
 }
 
-export const invalidInput = (code: string, message: string) => new AppError('invalid_input', code, message);
+export const invalidInput = (code: ErrorCode, message: string) => new AppError('invalid_input', code, message);
 export const notFound = (what: string) => new AppError('not_found', 'not_found', `${what} not found`);
 
 export function isAppError(error: unknown): error is AppError {

@@ -7,6 +7,7 @@
  * and has no depth limit.
  */
 import { type DestinationStream, type Logger as PinoLogger, pino } from 'pino';
+import { looksSecretName } from './domain/secret-names.js';
 import { activeTraceIds, tracingOn } from './telemetry/tracing.js';
 
 export type Logger = PinoLogger;
@@ -14,16 +15,6 @@ export type Logger = PinoLogger;
 const REDACTED = '[redacted]';
 const SEALED_MARK = '[sealed]';
 const SEALED_VALUE = /^sealed:v1:/;
-
-/** Keys the board and CLI hide: anything that looks secret. Broad on purpose; showing less is the safe mistake. */
-export const SECRET_LOOKING_KEYS = /secret|password|token|assertion|private|authorization|api[-_]?key|sealed/i;
-
-/**
- * Exact names of the fields that carry secrets, for logs. Narrower than `SECRET_LOOKING_KEYS` so that log lines keep
- * useful non-secret fields such as `tokenType` or `expiresAt`.
- */
-export const LOG_SECRET_KEYS =
-  /^(?:client[-_]?secret|secrets?|(?:access|refresh|id)[-_]?token|token|(?:client[-_]?)?private[-_]?key|password|passphrase|(?:proxy-)?authorization|(?:set-)?cookie|x-api-key|api[-_]?key|(?:client[-_]?)?assertion|encryption[-_]?keys|webhook[-_]?secret|board[-_]?(?:password|token))$/i;
 
 /** Only plain objects and arrays are walked: class instances (Date, Buffer, Error) keep their own serialization. */
 function isPlainObject(value: object): value is Record<string, unknown> {
@@ -34,9 +25,13 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 /**
  * A copy of `value` in which values under keys matching `secretKeys` are replaced by "[redacted]" and any sealed
  * value (`sealed:v1:…`) by "[sealed]", at any depth. Cycles are cut (replaced by "[circular]").
- * @param secretKeys @default SECRET_LOOKING_KEYS
+ * @param secretKeys @default looksSecretName
  */
-export function maskSecretsDeep(value: unknown, secretKeys: RegExp = SECRET_LOOKING_KEYS): unknown {
+export function maskSecretsDeep(
+  value: unknown,
+  secretKeys: RegExp | ((key: string) => boolean) = looksSecretName,
+): unknown {
+  const isSecret = typeof secretKeys === 'function' ? secretKeys : (key: string) => secretKeys.test(key);
   const seen = new WeakSet<object>();
   const walk = (current: unknown): unknown => {
     if (typeof current === 'string') return SEALED_VALUE.test(current) ? SEALED_MARK : current;
@@ -52,7 +47,7 @@ export function maskSecretsDeep(value: unknown, secretKeys: RegExp = SECRET_LOOK
     seen.add(current);
     const copy: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(current)) {
-      copy[key] = secretKeys.test(key) && inner !== null && inner !== undefined ? REDACTED : walk(inner);
+      copy[key] = isSecret(key) && inner !== null && inner !== undefined ? REDACTED : walk(inner);
     }
     seen.delete(current);
     return copy;
@@ -60,7 +55,7 @@ export function maskSecretsDeep(value: unknown, secretKeys: RegExp = SECRET_LOOK
   return walk(value);
 }
 
-const maskForLog = <T>(value: T): T => maskSecretsDeep(value, LOG_SECRET_KEYS) as T;
+const maskForLog = <T>(value: T): T => maskSecretsDeep(value) as T;
 
 /** pino's error serializer keeps `type`, `message` and `stack` on a prototype: flatten it so the walk sees them. */
 function serializeError(error: Error): unknown {

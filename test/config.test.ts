@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       BOARD_USER: 'admin',
       BOARD_PASSWORD: 'pw',
       WEBHOOK_URL: 'https://hooks.example.com/oauth',
+      WEBHOOK_SECRET: 'whsec-test',
       SCHEDULER_CRON: '*/30 * * * * *',
       LOG_LEVEL: 'silent',
       BOARD_TOKEN: '',
@@ -132,6 +133,17 @@ describe('loadConfig', () => {
       expect(message).not.toContain('\n');
       expect(message).not.toContain('secretpw');
     }
+  });
+
+  it('in production, a webhook URL without a secret is refused (unsigned events could be forged); elsewhere it is not', () => {
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: KeyRing.generateKey('k1') };
+    const webhook = { WEBHOOK_URL: 'https://hooks.example.com/oauth' };
+    expect(configError({ ...production, ...webhook })).toBe(
+      'WEBHOOK_SECRET: required in production when WEBHOOK_URL is set (generate one: openssl rand -hex 32)',
+    );
+    expect(loadConfig({ ...production, ...webhook, WEBHOOK_SECRET: 's' }).webhookSecret).toBe('s');
+    expect(loadConfig({ ...production }).webhookUrl).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'development', ...webhook }).webhookUrl).toBe(webhook.WEBHOOK_URL);
   });
 
   it('when several values are bad, all are named on the same line', () => {
@@ -234,5 +246,24 @@ describe('exitOnConfigError', () => {
     );
     expect(failure).toMatchObject({ code: 1, stdout: '' });
     expect(failure!.stderr).toBe('Invalid configuration: REDIS_URL: must be a redis:// or rediss:// URL\n');
+  });
+
+  it('when a production worker has a webhook URL but no secret, it stops with one line before connecting anywhere', async () => {
+    const child = run(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        ENCRYPTION_KEYS: KeyRing.generateKey('k1'),
+        WEBHOOK_URL: 'https://hooks.example.com/oauth',
+      },
+    });
+    const failure = await child.then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({ code: 1, stdout: '' });
+    expect(failure!.stderr).toBe(
+      'Invalid configuration: WEBHOOK_SECRET: required in production when WEBHOOK_URL is set (generate one: openssl rand -hex 32)\n',
+    );
   });
 });

@@ -3,8 +3,10 @@
  * wherever it appears, values of secret-looking names (client_secret, client_assertion, access_token…) are masked,
  * and an Authorization header keeps only its scheme.
  */
+
+import { looksSecretName } from '../domain/secret-names.js';
 import { parseBody } from '../oauth/body.js';
-import { excerpt, looksSecretKey } from '../oauth/excerpt.js';
+import { excerpt } from '../oauth/excerpt.js';
 import type { Exchange, Step } from './recorder.js';
 
 export const MASK = '[masked]';
@@ -41,7 +43,7 @@ export class Masker {
 
   /** A value found under `name`: masked whole when the name looks secret. */
   named(name: string, value: string): string {
-    return looksSecretKey(name) ? MASK : this.text(value);
+    return looksSecretName(name) ? MASK : this.text(value);
   }
 
   json(value: unknown, name = ''): unknown {

@@ -113,7 +113,7 @@ export async function tryConnector(
       );
       if (response.status < 200 || response.status >= 300 || isExpiredAnswer(connector, response)) {
         report.advice.push(...apiAdvice(connector, response, 'the test API'));
-        throw new StepFailure('test', testFailure(response));
+        throw new StepFailure('test', testFailure(response, connector, context));
       }
       context.test = pickTestValues(connector, response);
     }

@@ -1,5 +1,5 @@
 /** What every CLI command is made of, and the two ways a command ends badly. */
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 
 /** Where a command writes: `out` for its result (pipeable), `err` for progress, hints and errors. */
 export interface Output {
@@ -61,4 +61,4 @@ export function positiveIntegerOption(command: Command, name: string, value: str
 }
 
 /** A failure the user can act on, printed as one line with exit code 1. */
-export const cliError = (code: string, message: string) => new AppError('invalid_input', code, message);
+export const cliError = (code: ErrorCode, message: string) => new AppError('invalid_input', code, message);

@@ -82,6 +82,9 @@ export function buildApiRequest(
   } else {
     headers = { ...defaults.headers };
   }
+  // A compressed answer would carry an echoed secret past redaction, which reads the bytes as they come: whatever a
+  // caller or definition asks for, ask for the answer as is (an upstream that compresses anyway is decoded).
+  headers['accept-encoding'] = 'identity';
 
   let body: string | undefined;
   if (typeof input.body === 'string') {

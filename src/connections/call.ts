@@ -10,11 +10,12 @@
 import type { Connection } from '../domain/model.js';
 import type { CallCommand, CallResult } from '../domain/use-cases.js';
 import { AppError } from '../errors.js';
+import { decodeContent, isEncoded } from '../http/content-encoding.js';
 import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
 import { callerHeaders, maskHeaders } from '../http/headers.js';
 import { redactSecrets, shapeResponseBody } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
-import type { InboundResponse, OutboundRequest, Transport } from '../http/send.js';
+import { describeRequest, type InboundResponse, type OutboundRequest, type Transport } from '../http/send.js';
 import { buildApiRequest } from './api-request.js';
 import { budgetPlan, connectionScope } from './budgets/plan.js';
 import type { WaitState } from './budgets/wait.js';
@@ -107,7 +108,8 @@ async function sendOnce(
   }
   const { id, connector } = loaded.connection;
   budgets.learn(connectionScope(id), connector, response.status, response.headers);
-  return response;
+  if (!isEncoded(response)) return response;
+  return decodeContent(response, settings.callMaxResponseBytes, describeRequest(request.method, request.url));
 }
 
 /**

@@ -55,7 +55,7 @@ export async function connect(
       services.settings.tokenRequestTimeoutMs,
     );
     if (response.status < 200 || response.status >= 300 || isExpiredAnswer(connector.resolved, response)) {
-      throw testFailure(response);
+      throw testFailure(response, connector.resolved, context);
     }
     testValues = pickTestValues(connector.resolved, response);
     lastTest = { ok: true, status: response.status, at: new Date() };

@@ -5,12 +5,14 @@
 import type { ResolvedConnector } from '../definitions/resolve.js';
 import { renderText, renderUrl, type TemplateContext, templateVariables } from '../definitions/templates.js';
 import { AppError } from '../errors.js';
+import { assertHeaderSafe } from '../http/headers.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import type { InboundResponse, Transport } from '../http/send.js';
 import { isRecord, readPath } from '../oauth/body.js';
-import { excerpt } from '../oauth/classify.js';
+import { excerpt } from '../oauth/excerpt.js';
 import { inSpan } from '../telemetry/tracing.js';
 import { buildApiRequest, renderDefaults } from './api-request.js';
+import { secretValues } from './context.js';
 
 const TEST_RESPONSE_LIMIT = 1024 * 1024;
 
@@ -26,7 +28,10 @@ export async function sendTestRequest(
   const query: Record<string, string> = {};
   for (const [name, template] of Object.entries(test.query)) query[name] = renderText(template, context);
   const headers: Record<string, string> = {};
-  for (const [name, template] of Object.entries(test.headers)) headers[name] = renderText(template, context);
+  for (const [name, template] of Object.entries(test.headers)) {
+    headers[name] = renderText(template, context);
+    assertHeaderSafe(name, headers[name], `test.headers.${name}`);
+  }
   const request = buildApiRequest(
     renderDefaults(connector, context),
     { method: test.method, url: new URL(renderUrl(test.url, context)), headers, query, body: test.body },
@@ -47,14 +52,19 @@ export function isExpiredAnswer(connector: ResolvedConnector, response: InboundR
 
 /**
  * Classifies a failed test answer: 5xx, 408 and 429 are worth retrying; any other non-2xx means the credentials or
- * the definition are wrong. The message has the status and a short, secret-free excerpt.
+ * the definition are wrong. The message has the status and a short excerpt free of the secrets in `context`.
  */
-export function testFailure(response: InboundResponse): AppError {
+export function testFailure(
+  response: InboundResponse,
+  connector: ResolvedConnector,
+  context: TemplateContext,
+): AppError {
+  const secretKeys = connector.fields.filter((field) => field.type === 'secret').map((field) => field.key);
   const transient = response.status >= 500 || response.status === 408 || response.status === 429;
   return new AppError(
     transient ? 'transient' : 'permanent',
     'test_failed',
-    `test API answered ${response.status}: ${excerpt(response.body)}`,
+    `test API answered ${response.status}: ${excerpt(response.body, 200, secretValues(context, secretKeys))}`,
     { status: response.status, retryAfterMs: parseRetryAfter(response.headers['retry-after']) },
   );
 }

@@ -40,25 +40,17 @@ async function runTest(services: Services, start: Connection, connector: LoadedC
     return { ok: true, status: null };
   }
   const timeoutMs = services.settings.tokenRequestTimeoutMs;
-  let response = await sendTestRequest(
-    services.transport,
-    connector.resolved,
-    connectionContext(services.keys, connection),
-    timeoutMs,
-  );
+  let context = connectionContext(services.keys, connection);
+  let response = await sendTestRequest(services.transport, connector.resolved, context, timeoutMs);
   if (isExpiredAnswer(connector.resolved, response)) {
     ({ connection } = await renewToken(services, connection, { force: true, allowError: true }));
-    response = await sendTestRequest(
-      services.transport,
-      connector.resolved,
-      connectionContext(services.keys, connection),
-      timeoutMs,
-    );
+    context = connectionContext(services.keys, connection);
+    response = await sendTestRequest(services.transport, connector.resolved, context, timeoutMs);
   }
   if (response.status >= 200 && response.status < 300 && !isExpiredAnswer(connector.resolved, response)) {
     return { ok: true, status: response.status };
   }
-  throw testFailure(response);
+  throw testFailure(response, connector.resolved, context);
 }
 
 async function record(services: Services, connection: Connection, outcome: Outcome): Promise<void> {

@@ -8,6 +8,7 @@ import type { ConnectionPatch } from '../domain/model.js';
 import { invalidInput } from '../errors.js';
 import type { TokenEndpointSpec, TokenSet } from '../oauth/types.js';
 import type { KeyRing } from '../secrets/keyring.js';
+import { secretValues } from './context.js';
 
 const stringField = (context: TemplateContext, key: string): string | undefined => {
   const value = context.fields[key];
@@ -63,6 +64,10 @@ export function tokenEndpointSpec(
     response: token.response,
     defaultLifetimeSeconds: token.defaultLifetimeSeconds,
     timeoutMs,
+    knownSecrets: secretValues(
+      context,
+      connector.fields.filter((field) => field.type === 'secret').map((field) => field.key),
+    ),
   };
 }
 

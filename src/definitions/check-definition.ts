@@ -1,4 +1,6 @@
 /** Cross-field rules of a definition that zod's shape check cannot express (templates: `check-templates.ts`). */
+
+import { isTransportHeader } from '../http/headers.js';
 import { checkFieldValue, fieldPattern } from './fields.js';
 import { type DefinitionIssue, error, type PathSegment, warning } from './issues.js';
 import { BUDGET_SCOPES, type ConnectorDefinition, type FieldDefinition } from './schema.js';
@@ -72,7 +74,13 @@ function checkField(field: FieldDefinition, index: number, seen: Set<string>): D
       fieldPattern(field.pattern);
     } catch (caught) {
       const reason = caught instanceof Error ? caught.message : String(caught);
-      return [...issues, error(at('pattern'), `not a valid regular expression (${reason}); fix the pattern`)];
+      return [
+        ...issues,
+        error(
+          at('pattern'),
+          `not a valid regular expression (${reason}; patterns use RE2 syntax, without lookaround or backreferences); fix the pattern`,
+        ),
+      ];
     }
   }
   return [...issues, ...checkDefault(field, at('default'))];
@@ -154,9 +162,18 @@ function checkDotPath(path: PathSegment[], value: string | undefined): Definitio
 }
 
 function checkHeaderNames(path: PathSegment[], headers: Record<string, string> | undefined): DefinitionIssue[] {
-  return Object.keys(headers ?? {})
-    .filter((name) => !HEADER_NAME.test(name))
-    .map((name) => error([...path, name], 'not a valid header name; use letters, digits and -'));
+  return Object.keys(headers ?? {}).flatMap((name) => {
+    if (!HEADER_NAME.test(name)) return [error([...path, name], 'not a valid header name; use letters, digits and -')];
+    if (isTransportHeader(name)) {
+      return [
+        error(
+          [...path, name],
+          'host, content-length, proxy-* and hop-by-hop headers are set by the transport; remove this header',
+        ),
+      ];
+    }
+    return [];
+  });
 }
 
 /** A scope template without a variable would be one budget per tenant; `connector` says what is usually meant. */

@@ -2,9 +2,9 @@
  * Heuristics for credentials pasted into a definition as static text. Definitions are shared, so a credential
  * belongs in a secret field; a match is only a warning because the heuristics can be wrong.
  */
+import { looksSecretName } from '../domain/secret-names.js';
 
 const AUTH_SCHEME_WITH_VALUE = /\b(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/i;
-const CREDENTIAL_NAME = /secret|password|passwd|api[-_]?key|access[-_]?token|authorization/i;
 const MIN_TOKEN_LENGTH = 24;
 const MIN_ENTROPY_BITS_PER_CHAR = 3.5;
 
@@ -37,6 +37,6 @@ function looksRandom(word: string): boolean {
 export function credentialHint(text: string, name?: string): string | undefined {
   if (AUTH_SCHEME_WITH_VALUE.test(text)) return 'contains a literal credential after an auth scheme';
   if (text.split(/[\s,;&"']+/).some(looksRandom)) return 'contains a long random-looking value';
-  if (name !== undefined && CREDENTIAL_NAME.test(name) && text.trim() !== '') return `is a static value for ${name}`;
+  if (name !== undefined && looksSecretName(name) && text.trim() !== '') return `is a static value for ${name}`;
   return undefined;
 }

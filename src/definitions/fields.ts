@@ -2,6 +2,7 @@
  * The values a user enters for a connector's fields: defaults applied, types coerced from their string forms,
  * options and patterns checked. Messages name the field and the fix and never repeat the value.
  */
+import { RE2JS } from 're2js';
 
 import type { FieldValue } from '../domain/model.js';
 import { AppError } from '../errors.js';
@@ -10,16 +11,46 @@ import { didYouMean } from './suggest.js';
 
 export type FieldCheck = { ok: true; value: FieldValue } | { ok: false; message: string };
 
-const compiledPatterns = new Map<string, RegExp>();
+/**
+ * Longest value of a single-line field, in characters. Values come from end users and end up in templates, URLs and
+ * error messages: a bound keeps every step on them cheap.
+ */
+export const MAX_FIELD_LENGTH = 4096;
+/** Longest value of a `multiline` field: room for a PEM private key with its certificate chain. */
+export const MAX_MULTILINE_FIELD_LENGTH = 65_536;
+/** Longest unknown field key quoted back in a message. */
+const MAX_QUOTED_KEY = 64;
 
-/** A field's `pattern` must match the whole value. Throws SyntaxError for an invalid pattern. */
-export function fieldPattern(pattern: string): RegExp {
-  let regex = compiledPatterns.get(pattern);
-  if (regex === undefined) {
-    regex = new RegExp(`^(?:${pattern})$`);
-    compiledPatterns.set(pattern, regex);
+/** A compiled field pattern. */
+export interface FieldPattern {
+  /** True when the whole value matches. */
+  test(value: string): boolean;
+}
+
+const compiledPatterns = new Map<string, FieldPattern>();
+
+/**
+ * A field's `pattern`, matched against the whole value. Patterns come from definitions, which plugin authors write,
+ * and run on values end users type: they are compiled for RE2 (re2js), whose matching time is linear in the value
+ * whatever the pattern, so no pattern can freeze a worker. RE2 has no lookaround and no backreferences.
+ * Throws an Error naming the problem for a pattern RE2 cannot compile.
+ */
+export function fieldPattern(pattern: string): FieldPattern {
+  let compiled = compiledPatterns.get(pattern);
+  if (compiled === undefined) {
+    const regex = RE2JS.compile(pattern);
+    compiled = { test: (value) => regex.matches(value) };
+    compiledPatterns.set(pattern, compiled);
   }
-  return regex;
+  return compiled;
+}
+
+function matchesPattern(pattern: string, value: string): boolean | undefined {
+  try {
+    return fieldPattern(pattern).test(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Is this input "left empty"? Empty values fall back to the default. */
@@ -30,14 +61,22 @@ export function isEmptyFieldInput(raw: unknown): boolean {
 function checkText(field: FieldDefinition, raw: unknown): FieldCheck {
   if (typeof raw !== 'string' && typeof raw !== 'number') return { ok: false, message: 'must be text' };
   const value = String(raw);
+  const max = field.multiline ? MAX_MULTILINE_FIELD_LENGTH : MAX_FIELD_LENGTH;
+  if (value.length > max) return { ok: false, message: `must be at most ${max} characters` };
   if (!field.multiline && /[\r\n]/.test(value)) {
     return { ok: false, message: 'must be a single line (set multiline: true for PEM keys and certificates)' };
   }
   if (field.type === 'select' && !field.options?.includes(value)) {
     return { ok: false, message: `must be one of ${(field.options ?? []).join(', ')}` };
   }
-  if (field.pattern !== undefined && !fieldPattern(field.pattern).test(value)) {
-    return { ok: false, message: `must match the pattern ${field.pattern}${field.help ? ` (${field.help})` : ''}` };
+  if (field.pattern !== undefined) {
+    const matches = matchesPattern(field.pattern, value);
+    if (matches === undefined) {
+      return { ok: false, message: "cannot be checked: the connector's pattern is not valid RE2; fix the definition" };
+    }
+    if (!matches) {
+      return { ok: false, message: `must match the pattern ${field.pattern}${field.help ? ` (${field.help})` : ''}` };
+    }
   }
   return { ok: true, value };
 }
@@ -81,9 +120,10 @@ export function validateFieldValues(
   const known = new Set(def.fields.map((field) => field.key));
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;
-    const suggestion = didYouMean(key, known);
+    const quoted = key.length > MAX_QUOTED_KEY ? `${key.slice(0, MAX_QUOTED_KEY)}…` : key;
+    const suggestion = key.length > MAX_QUOTED_KEY ? undefined : didYouMean(key, known);
     problems.push(
-      `fields.${key}: unknown field; ${suggestion ? `did you mean ${suggestion}?` : `expected ${[...known].join(', ')}`}`,
+      `fields.${quoted}: unknown field; ${suggestion ? `did you mean ${suggestion}?` : `expected ${[...known].join(', ')}`}`,
     );
   }
   const values: Record<string, FieldValue> = {};

@@ -2,6 +2,8 @@
  * Header helpers for the call path: validation of rendered request headers, merging of header layers, and the
  * shaping of response headers returned to callers and written to logs.
  */
+
+import { looksSecretName } from '../domain/secret-names.js';
 import { AppError } from '../errors.js';
 
 /** A header value as undici returns it: `set-cookie` comes as an array. */
@@ -14,8 +16,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** CR and LF split a header (request smuggling, header injection); NUL truncates it in some servers. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const UNSAFE_VALUE = /[\r\n\u0000]/;
-/** Names that carry credentials or session state, whatever the provider calls them. */
-const SENSITIVE_NAME = /auth|token|key|secret|cookie|session|password|credential|signature/i;
 /** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -30,8 +30,19 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * Throws `invalid_header` (invalid_input) when `name` is not a token or `value` contains CR, LF or NUL.
- * The message names `path` (such as `headers.X-Foo`) and never the value, which may be a secret.
+ * Headers that describe the message or the connection rather than the request: the transport sets them from the
+ * request itself. Set by a caller or a definition they would send the request to another virtual host, or split or
+ * smuggle it (`content-length`, `transfer-encoding`), or steer a proxy.
+ */
+export function isTransportHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'host' || lower === 'content-length' || lower.startsWith('proxy-') || HOP_BY_HOP.has(lower);
+}
+
+/**
+ * Throws `invalid_header` (invalid_input) when `name` is not a token or is a transport header (`isTransportHeader`),
+ * or when `value` contains CR, LF or NUL. The message names `path` (such as `headers.X-Foo`) and never the value,
+ * which may be a secret.
  */
 export function assertHeaderSafe(name: string, value: string, path: string): void {
   if (!TOKEN.test(name)) {
@@ -39,6 +50,13 @@ export function assertHeaderSafe(name: string, value: string, path: string): voi
       'invalid_input',
       'invalid_header',
       `${path}: the header name must be a token (letters, digits, -)`,
+    );
+  }
+  if (isTransportHeader(name)) {
+    throw new AppError(
+      'invalid_input',
+      'invalid_header',
+      `${path}: host, content-length, proxy-* and hop-by-hop headers are set by the transport; remove it`,
     );
   }
   if (UNSAFE_VALUE.test(value)) {
@@ -73,9 +91,8 @@ function containsAny(value: HeaderValue, secrets: readonly string[]): boolean {
 }
 
 /**
- * Replaces with `[redacted]` the value of every header whose name suggests a credential (auth, token, key, secret,
- * cookie, session, password, credential, signature) or whose value contains one of `secretValues` (empty strings
- * are ignored). Names are kept as given; undefined values are dropped.
+ * Replaces with `[redacted]` the value of every header whose name looks secret (`looksSecretName`: authorization,
+ * cookies, tokens, keys…) or whose value contains one of `secretValues` (empty strings are ignored). Names are kept as given; undefined values are dropped.
  */
 export function maskHeaders<V extends HeaderValue>(
   headers: Readonly<Record<string, V | undefined>>,
@@ -86,7 +103,7 @@ export function maskHeaders<V extends HeaderValue>(
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || !Object.hasOwn(headers, name)) continue;
-    setOwn(masked, name, SENSITIVE_NAME.test(name) || containsAny(value, secrets) ? REDACTED : value);
+    setOwn(masked, name, looksSecretName(name) || containsAny(value, secrets) ? REDACTED : value);
   }
   return masked;
 }
@@ -113,7 +130,7 @@ export function callerHeaders<V extends HeaderValue>(
     if (value === undefined || !Object.hasOwn(headers, name)) continue;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
-    setOwn(kept, name, SENSITIVE_NAME.test(name) || containsAny(value, secretValues) ? REDACTED : value);
+    setOwn(kept, name, looksSecretName(name) || containsAny(value, secretValues) ? REDACTED : value);
   }
   return kept;
 }

@@ -34,10 +34,20 @@ function basicAuthorization(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 }
 
-function required(credentials: ClientCredentials, key: keyof ClientCredentials, method: string, field: string): string {
+type CredentialField = 'client_id' | 'client_secret' | 'private_key' | 'client_certificate' | 'client_private_key';
+
+function required(
+  credentials: ClientCredentials,
+  key: keyof ClientCredentials,
+  method: string,
+  field: CredentialField,
+): string {
   const value = credentials[key];
   if (!value) {
-    throw invalidInput(`missing_${field}`, `${field}: required for client authentication '${method}'; fill it in`);
+    throw invalidInput(
+      `missing_${field}` as const,
+      `${field}: required for client authentication '${method}'; fill it in`,
+    );
   }
   return value;
 }

@@ -6,6 +6,7 @@ import type { Transport } from '../http/send.js';
 import { ATTR } from '../telemetry/attributes.js';
 import { inSpan } from '../telemetry/tracing.js';
 import { buildRevocationRequest, processRevocationResponse } from './revocation.js';
+import { secretsOf } from './secrets-of.js';
 import { buildClientCredentialsRequest, buildRefreshTokenRequest } from './token-request.js';
 import { processTokenResponse } from './token-response.js';
 import type { RevocationOutcome, TokenEndpointSpec, TokenSet } from './types.js';
@@ -26,7 +27,7 @@ export function refreshToken(
 ): Promise<TokenSet> {
   return inSpan('oauth.token', { [ATTR.grantType]: 'refresh_token' }, async () => {
     const response = await send(await buildRefreshTokenRequest(spec, refreshToken, url, now));
-    return processTokenResponse(response, spec, now);
+    return processTokenResponse(response, { ...spec, knownSecrets: [...(spec.knownSecrets ?? []), refreshToken] }, now);
   });
 }
 
@@ -59,9 +60,5 @@ async function revokeOnce(
       timeoutMs: spec.timeoutMs,
     }),
   );
-  return processRevocationResponse(response, secretsOf(spec));
-}
-
-function secretsOf(spec: TokenEndpointSpec): string[] {
-  return spec.credentials.clientSecret ? [spec.credentials.clientSecret] : [];
+  return processRevocationResponse(response, secretsOf(spec, token));
 }

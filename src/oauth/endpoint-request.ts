@@ -10,6 +10,7 @@
  *   authentication nor the `Content-Type` that matches the body.
  */
 import { invalidInput } from '../errors.js';
+import { assertHeaderSafe } from '../http/headers.js';
 import type { OutboundRequest } from '../http/send.js';
 import { applyClientAuthentication } from './client-auth.js';
 import type { ClientAuthSpec, TokenEndpointSpec } from './types.js';
@@ -39,6 +40,7 @@ export async function buildEndpointRequest(spec: EndpointRequestSpec): Promise<O
 
   const headers: Record<string, string> = { accept: 'application/json' };
   for (const [name, value] of Object.entries(spec.headers ?? {})) {
+    assertHeaderSafe(name, value, `token.headers.${name}`);
     const lower = name.toLowerCase();
     if (lower !== 'content-type' && !(lower === 'authorization' && auth.headers.authorization)) headers[lower] = value;
   }

@@ -2,11 +2,14 @@
  * Reads a token endpoint's answer into a TokenSet, leniently: providers disagree on formats, paths, units and
  * types (RFC 6749 §5.1 says unknown fields must be ignored; `expires_in` is only recommended).
  */
+
+import { looksSecretName } from '../domain/secret-names.js';
 import { AppError } from '../errors.js';
 import type { InboundResponse } from '../http/send.js';
 import { isRecord, parseBody, readPath } from './body.js';
 import { classifyTokenEndpointFailure } from './classify.js';
-import { looksSecretKey } from './excerpt.js';
+import { excerpt } from './excerpt.js';
+import { secretsOf } from './secrets-of.js';
 import type { TokenEndpointSpec, TokenSet } from './types.js';
 
 /** Epoch values below this are seconds, above it milliseconds (1e11 s is the year 5138). */
@@ -14,7 +17,7 @@ const EPOCH_MS_THRESHOLD = 1e11;
 const MAX_META_DEPTH = 4;
 
 export function processTokenResponse(response: InboundResponse, spec: TokenEndpointSpec, now = new Date()): TokenSet {
-  const secrets = spec.credentials.clientSecret ? [spec.credentials.clientSecret] : [];
+  const secrets = secretsOf(spec);
   if (response.status < 200 || response.status > 299) throw classifyTokenEndpointFailure(response, secrets);
   const parsed = parseBody(response);
   if (!parsed.ok) {
@@ -36,7 +39,7 @@ export function processTokenResponse(response: InboundResponse, spec: TokenEndpo
     throw new AppError(
       'permanent',
       'invalid_token_response',
-      `token endpoint answered ${response.status} without an access token at '${paths.accessToken}' (fields: ${Object.keys(body).slice(0, 20).join(', ') || 'none'}); set token.response.accessToken to where the token is, such as data.token`,
+      `token endpoint answered ${response.status} without an access token at '${paths.accessToken}' (fields: ${excerpt(Object.keys(body).slice(0, 20).join(', '), 200, secrets) || 'none'}); set token.response.accessToken to where the token is, such as data.token`,
       { status: response.status },
     );
   }
@@ -110,7 +113,7 @@ function sanitizeMeta(value: unknown, tokens: Set<string>, depth: number): unkno
   if (!isRecord(value)) return value;
   const kept: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (looksSecretKey(key) || key === '__proto__') continue;
+    if (looksSecretName(key) || key === '__proto__') continue;
     const clean = sanitizeMeta(item, tokens, depth + 1);
     if (clean !== undefined) kept[key] = clean;
   }

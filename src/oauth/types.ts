@@ -59,6 +59,11 @@ export interface TokenEndpointSpec {
   defaultLifetimeSeconds: number | null;
   /** @default 30000 */
   timeoutMs?: number;
+  /**
+   * Other secret values of the connection (its current access and refresh tokens): never sent by this request, but
+   * a hostile endpoint may echo them, so error messages scrub them as they scrub the credentials.
+   */
+  knownSecrets?: readonly string[];
 }
 
 export interface TokenSet {

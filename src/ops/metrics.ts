@@ -13,9 +13,10 @@
  */
 import { type JobType, type Queue, QueueEvents, type Worker } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry, register } from 'prom-client';
-import { CONNECTION_STATUSES } from '../domain/model.js';
+import { CONNECTION_EVENT_TYPES, CONNECTION_STATUSES } from '../domain/model.js';
 import type { DomainObserver } from '../domain/ports.js';
 import type { Logger } from '../log.js';
+import { CALL_JOB, CONNECTION_JOBS } from '../queue/names.js';
 import { createRedis, type RedisTarget } from '../queue/redis.js';
 import { renewalMetrics } from '../scheduler/metrics.js';
 import type { Store } from '../store/port.js';
@@ -132,7 +133,7 @@ export class Metrics {
       ) => {
         if (!job?.processedOn) return;
         const seconds = ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000;
-        this.jobDuration.observe({ queue: worker.name, name: job.name, outcome }, seconds);
+        this.jobDuration.observe({ queue: worker.name, name: knownJobName(job.name), outcome }, seconds);
       };
       worker.on('completed', (job) => record(job, 'completed'));
       worker.on('failed', (job) => record(job, 'failed'));
@@ -205,7 +206,15 @@ export class Metrics {
   }
 }
 
+/** Every job name the service defines; producers can enqueue any name, and a label may take only these. */
+const JOB_NAMES: ReadonlySet<string> = new Set([...CONNECTION_JOBS, CALL_JOB, ...CONNECTION_EVENT_TYPES]);
+
+/** A job name as a label: one of ours, or `unknown`, so a producer cannot create series at will. */
+export function knownJobName(name: string | null | undefined): string {
+  return name != null && JOB_NAMES.has(name) ? name : 'unknown';
+}
+
 async function jobName(queue: Queue, jobId: string): Promise<string> {
   const job = await queue.getJob(jobId).catch(() => undefined);
-  return job?.name ?? 'unknown';
+  return knownJobName(job?.name);
 }
