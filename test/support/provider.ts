@@ -12,6 +12,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { decodeJwt, jwtVerify } from 'jose';
 
 export interface Account {
@@ -77,6 +78,19 @@ export interface Quirks {
   apiStatus: number;
   /** `/api/*` needs no token. */
   apiOpen: boolean;
+  /**
+   * A huge answer from these endpoints: a 400 JSON error whose `error_description` is `bytes` long, or a 502 HTML
+   * page of that size full of unterminated tags (the worst case for naive tag matching). It starts with `echo`, the
+   * request's body and its Authorization header, as a careless or hostile server might.
+   */
+  hostileAnswer: {
+    endpoints: Array<'token' | 'revoke' | 'test'>;
+    form: 'description' | 'html';
+    bytes: number;
+    echo?: string[];
+  };
+  /** `/api/*` answers compressed with this content coding even when not asked (gzip, deflate, br, or any name). */
+  compressAnswers: string;
 }
 
 export interface ProviderStats {
@@ -231,6 +245,27 @@ class Provider implements TestProvider {
     }
   }
 
+  /** The `hostileAnswer` quirk; true when it answered. */
+  private hostileAnswer(
+    endpoint: 'token' | 'revoke' | 'test',
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+  ): boolean {
+    const hostile = this.quirks.hostileAnswer;
+    if (!hostile?.endpoints.includes(endpoint)) return false;
+    const echoed = [...(hostile.echo ?? []), body.toString('utf8'), req.headers.authorization ?? ''].join(' ');
+    if (hostile.form === 'description') {
+      const description = `${echoed} ${'x'.repeat(Math.max(0, hostile.bytes - echoed.length))}`;
+      json(res, 400, { error: 'invalid_request', error_description: description });
+    } else {
+      const head = `<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Bad Gateway</h1><p>${echoed}</p>`;
+      const filler = '<div class="a" <a href=x '.repeat(Math.ceil(Math.max(0, hostile.bytes - head.length) / 25));
+      res.writeHead(502, { 'content-type': 'text/html' }).end(head + filler);
+    }
+    return true;
+  }
+
   // ---- token endpoint -------------------------------------------------------------------------------------------
 
   private async token(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
@@ -239,6 +274,7 @@ class Provider implements TestProvider {
     const claimed = claimedClientId(req, params);
     if (claimed)
       this.stats.tokenRequestsByClient.set(claimed, (this.stats.tokenRequestsByClient.get(claimed) ?? 0) + 1);
+    if (this.hostileAnswer('token', req, res, body)) return;
     if (await this.tokenQuirks(req, res)) return;
 
     const clientId = await this.authenticate(req, url, params);
@@ -458,6 +494,7 @@ class Provider implements TestProvider {
   // ---- revocation, /me, /api --------------------------------------------------------------------------------------
 
   private async revoke(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+    if (this.hostileAnswer('revoke', req, res, body)) return;
     const params = readParams(req, url, body);
     const clientId = await this.authenticate(req, url, params);
     if (this.quirks.revoke503) return json(res, 503, { error: 'temporarily_unavailable' }, { 'retry-after': '2' });
@@ -486,6 +523,7 @@ class Provider implements TestProvider {
 
   private me(req: IncomingMessage, res: ServerResponse): void {
     this.stats.testRequests++;
+    if (this.hostileAnswer('test', req, res, Buffer.alloc(0))) return;
     const clientId = this.bearerClient(req);
     if (this.quirks.apiStatus) json(res, this.quirks.apiStatus, { error: 'api_status_quirk' });
     else if (!clientId) unauthorized(res);
@@ -538,7 +576,7 @@ class Provider implements TestProvider {
       const values = url.searchParams.getAll(key);
       query[key] = values.length === 1 ? values[0]! : values;
     }
-    json(res, 200, {
+    const echo = {
       method: req.method,
       path,
       query,
@@ -546,7 +584,11 @@ class Provider implements TestProvider {
       body: text,
       remotePort: req.socket.remotePort,
       ...((req.headers['content-type'] ?? '').includes('json') && text && { json: tryJson(text) }),
-    });
+    };
+    const coding = this.quirks.compressAnswers ?? (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '') && 'gzip');
+    if (!coding) return json(res, 200, echo);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+    res.end(compress(coding, Buffer.from(JSON.stringify(echo))));
   }
 }
 
@@ -556,6 +598,13 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** `body` in the content coding `coding`; an unknown coding gets gzip bytes (only the label matters then). */
+function compress(coding: string, body: Buffer): Buffer {
+  if (coding === 'br') return brotliCompressSync(body);
+  if (coding === 'deflate') return deflateSync(body);
+  return gzipSync(body);
 }
 
 function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
