@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configVariableNames } from '../src/config.js';
+import { ERROR_CODES } from '../src/error-codes.js';
 import { CALLS_QUEUE, CONNECTION_JOBS, CONNECTIONS_QUEUE } from '../src/queue/names.js';
 import { payloadSchemas } from '../src/queue/schemas.js';
 
@@ -20,6 +21,11 @@ describe('README', () => {
     }
     expect(readme).toContain(`\`${CONNECTIONS_QUEUE}\``);
     expect(readme).toContain(`\`${CALLS_QUEUE}\``);
+  });
+
+  it('lists every error code of the catalogue', () => {
+    const missing = Object.keys(ERROR_CODES).filter((code) => !readme.includes(`| \`${code}\` |`));
+    expect(missing).toEqual([]);
   });
 
   it('shows the test command that CI runs', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { secretFieldKeys, validateFieldValues } from '../../src/definitions/fields.js';
 import type { ConnectorDefinition } from '../../src/definitions/schema.js';
+import { formatIssue, validateDefinition } from '../../src/definitions/validate.js';
 
 const def: ConnectorDefinition = {
   key: 'acme',
@@ -76,5 +77,43 @@ describe('validateFieldValues', () => {
 describe('secretFieldKeys', () => {
   it('lists the secret fields', () => {
     expect(secretFieldKeys(def)).toEqual(['client_secret', 'private_key']);
+  });
+});
+
+describe('field patterns and lengths', () => {
+  const hostile: ConnectorDefinition = {
+    ...def,
+    fields: [
+      { key: 'client_id', label: 'Client ID', type: 'text', required: true, pattern: '(a+)+b' },
+      { key: 'private_key', label: 'Private key', type: 'secret', multiline: true },
+    ],
+  };
+
+  it('a backtracking-prone pattern runs in linear time on RE2 and still refuses what does not match', () => {
+    // On a backtracking engine this value against (a+)+b takes longer than the universe's age.
+    expect(() => validateFieldValues(hostile, { client_id: `${'a'.repeat(4000)}!` })).toThrow(
+      'fields.client_id: must match the pattern (a+)+b',
+    );
+    expect(validateFieldValues(hostile, { client_id: 'aaab' }).client_id).toBe('aaab');
+  });
+
+  it('values longer than the documented caps are refused, naming the cap', () => {
+    expect(() => validateFieldValues(def, { client_id: 'a'.repeat(4097), client_secret: 'cs_1' })).toThrow(
+      'fields.client_id: must be at most 4096 characters',
+    );
+    const key = `${'k\n'.repeat(32_769)}`;
+    expect(() => validateFieldValues(def, { client_id: 'a', client_secret: 'cs_1', private_key: key })).toThrow(
+      'fields.private_key: must be at most 65536 characters',
+    );
+  });
+
+  it('a pattern RE2 cannot compile (lookaround, backreference) is refused at validation', () => {
+    for (const pattern of ['(?=a)a', '(a)\\1']) {
+      const result = validateDefinition({ ...hostile, fields: [{ ...hostile.fields[0]!, pattern }] });
+      expect(result.ok).toBe(false);
+      expect(result.ok ? [] : result.issues.map((issue) => formatIssue(issue))[0]).toMatch(
+        /^fields\[0\]\.pattern: not a valid regular expression \(.*RE2 syntax, without lookaround or backreferences\); fix the pattern$/,
+      );
+    }
   });
 });
