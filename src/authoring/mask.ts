@@ -41,8 +41,9 @@ export class Masker {
     return result;
   }
 
-  /** A value found under `name`: masked whole when the name looks secret. */
+  /** A value found under `name`: an authorization keeps its scheme; masked whole when the name looks secret. */
   named(name: string, value: string): string {
+    if (name.toLowerCase() === 'authorization') return `${value.split(' ', 1)[0]} ${MASK}`;
     return looksSecretName(name) ? MASK : this.text(value);
   }
 
@@ -56,7 +57,6 @@ export class Masker {
   }
 
   header(name: string, value: string): string {
-    if (name.toLowerCase() === 'authorization') return `${value.split(' ', 1)[0]} ${MASK}`;
     return this.named(name, value);
   }
 

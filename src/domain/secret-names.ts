@@ -23,7 +23,6 @@ const SECRET_FRAGMENTS = [
   'bearer',
   'sealed',
   'authoriz',
-  'authentic',
 ];
 /** `key` names a secret when something qualifies it (`api_key`, `subscription-key`, `encryptionKeys`) … */
 const KEY_WORDS = new Set(['key', 'keys']);
