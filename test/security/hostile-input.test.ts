@@ -222,3 +222,20 @@ describe('mutated connector definitions', () => {
     expect((await h.runtime.store.connections.list({ owner: 'mutants' })).items).toEqual([]);
   }, 120_000);
 });
+
+describe('plaintext connect jobs of an unknown connector', () => {
+  it('have every string field sealed at pickup, whatever its name, before the job fails', async () => {
+    const fields = { client_id: 'plain-id', region: 'plain-region-secret', tenant_hint: 'plain-tenant-secret', n: 3 };
+    const job = await queues[CONNECTIONS_QUEUE]!.add('connect', { owner: 'unknown', connector: 'nope', fields });
+    const reason = await runRaw(CONNECTIONS_QUEUE, 'connect', { owner: 'unknown', connector: 'nope', fields });
+    expect(reason).toMatch(/^\[unknown_connector\] /);
+    for (;;) {
+      const state = await job.getState();
+      if (state === 'failed') break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stored = (await queues[CONNECTIONS_QUEUE]!.getJob(job.id as string))?.data.fields as Record<string, unknown>;
+    for (const key of ['client_id', 'region', 'tenant_hint']) expect(stored[key]).toMatch(/^sealed:v1:/);
+    expect(stored.n).toBe(3);
+  });
+});
