@@ -72,6 +72,11 @@ export function createRedis(target: RedisTarget | string, role: RedisRole, log?:
     ? new Cluster(clusterNodes.map(seedNode), {
         redisOptions: { ...ROLE_OPTIONS[role], ...credentialsOf(url), connectionName },
         clusterRetryStrategy: retryStrategy,
+        // While a replica takes over, nodes disagree for a moment on who serves a slot and answer MOVED back and
+        // forth; resent at once, a command spends ioredis' 16 redirections in milliseconds and fails the job with
+        // "Too many Cluster redirections". Waiting between redirections lets it ride out a failover (~20 s here).
+        retryDelayOnMoved: 200,
+        maxRedirections: 100,
         // BullMQ counts a cluster as ready before its slots are known: its first commands must wait for them.
         enableOfflineQueue: true,
       })
