@@ -79,8 +79,8 @@ export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(ERROR_CODES, value);
 }
 
-/** The codes of RFC 6749 §5.2 (and RFC 8628, RFC 8707) a provider's `error` may carry: these alone become ours. */
-export const OAUTH_ERROR_CODES = [
+/** The codes of RFC 6749 §5.2 and RFC 8707 that say retrying will not help. */
+export const OAUTH_PERMANENT_ERROR_CODES = [
   'invalid_request',
   'invalid_client',
   'invalid_grant',
@@ -88,10 +88,17 @@ export const OAUTH_ERROR_CODES = [
   'unsupported_grant_type',
   'invalid_scope',
   'invalid_target',
+] as const satisfies readonly ErrorCode[];
+
+/** The codes that say "later" whatever the status (RFC 6749 §4.1.2.1, RFC 8628). */
+export const OAUTH_TRANSIENT_ERROR_CODES = [
   'temporarily_unavailable',
   'server_error',
   'slow_down',
 ] as const satisfies readonly ErrorCode[];
+
+/** The codes of RFC 6749 §5.2 (and RFC 8628, RFC 8707) a provider's `error` may carry: these alone become ours. */
+export const OAUTH_ERROR_CODES = [...OAUTH_PERMANENT_ERROR_CODES, ...OAUTH_TRANSIENT_ERROR_CODES] as const;
 
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 

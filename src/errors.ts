@@ -8,7 +8,13 @@
  */
 import type { ErrorCode } from './error-codes.js';
 
-export { ERROR_CODES, type ErrorCode, isOAuthErrorCode } from './error-codes.js';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isOAuthErrorCode,
+  OAUTH_PERMANENT_ERROR_CODES,
+  OAUTH_TRANSIENT_ERROR_CODES,
+} from './error-codes.js';
 export type ErrorKind = 'invalid_input' | 'not_found' | 'permanent' | 'transient';
 
 export interface AppErrorOptions {

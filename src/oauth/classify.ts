@@ -2,7 +2,13 @@
  * The one place that decides whether an OAuth endpoint's failure is permanent (the connection needs new
  * configuration) or transient (retry, after Retry-After when given).
  */
-import { AppError, type ErrorCode, isOAuthErrorCode } from '../errors.js';
+import {
+  AppError,
+  type ErrorCode,
+  isOAuthErrorCode,
+  OAUTH_PERMANENT_ERROR_CODES,
+  OAUTH_TRANSIENT_ERROR_CODES,
+} from '../errors.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import type { InboundResponse } from '../http/send.js';
 import { parseBody } from './body.js';
@@ -10,18 +16,8 @@ import { excerpt } from './excerpt.js';
 
 export { excerpt };
 
-/** RFC 6749 §5.2 and RFC 8707: retrying will not help. */
-export const PERMANENT_ERROR_CODES = new Set([
-  'invalid_request',
-  'invalid_client',
-  'invalid_grant',
-  'unauthorized_client',
-  'unsupported_grant_type',
-  'invalid_scope',
-  'invalid_target',
-]);
-/** Error codes that say "later" whatever the status (RFC 6749 §4.1.2.1, RFC 8628). */
-const TRANSIENT_ERROR_CODES = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
+const PERMANENT_ERROR_CODES: ReadonlySet<string> = new Set(OAUTH_PERMANENT_ERROR_CODES);
+const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set(OAUTH_TRANSIENT_ERROR_CODES);
 /** By common practice these 4xx statuses are worth retrying. */
 export const TRANSIENT_4XX = new Set([408, 409, 423, 425, 429]);
 
