@@ -57,7 +57,7 @@ const worker = new Worker(
   },
 );
 worker.on('error', (error) => process.stderr.write(`baseline worker error: ${error.message}\n`));
-attachProbe(worker);
+attachProbe([worker]);
 
 process.on('SIGTERM', () => {
   void worker

@@ -4,32 +4,39 @@
  *
  * Layout, the same for both sides: this process enqueues and waits; the upstream API (`call-upstream.ts`) runs in
  * its own process; each side's worker runs in its own child process (`call-baseline-worker.ts`, `call-worker.ts`)
- * with the same concurrency, retention and probe; both workers run from the start, the idle one waits on Redis. Each
- * side drains `warmup` jobs, then `rounds` times the measured `calls` jobs, sides alternating. Every phase's jobs are
- * enqueued up front with `addBulk` on a paused queue; its clock starts at `resume` and stops at the last
+ * with the same concurrency, retention and probe; both workers run from the start, the idle one waits on Redis. The
+ * connections are written to the store directly (`seed-connections.ts`), and both sides use the same ids and tokens.
+ * Each side drains `warmup` jobs, then `rounds` times the measured `calls` jobs, sides alternating; calls go round
+ * robin over the connections, continuing from phase to phase, so that every connection is used. Every phase's jobs
+ * are enqueued up front with `addBulk` on paused queues; its clock starts at `resume` and stops at the last
  * `finishedOn`.
+ *
+ * With `clusterNodes`, our side runs on that Redis Cluster with `callPartitions` call queues; the baseline stays on
+ * the single Redis, as the yardstick of the machine's speed during the run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
-import { request } from 'undici';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { createClient } from '../src/queue/client.js';
 import { CALL_JOB, CALLS_QUEUE } from '../src/queue/names.js';
-import { createRedis } from '../src/queue/redis.js';
+import { callPartitionOf } from '../src/queue/partition.js';
+import { createRedis, type RedisClient } from '../src/queue/redis.js';
 import type { CallPayload } from '../src/queue/schemas.js';
 import { createRuntime } from '../src/runtime.js';
 import { KeyRing } from '../src/secrets/keyring.js';
 import { providerConnector } from '../test/support/connectors.js';
 import type { ChildMessage, PhaseReport } from './call-probe.js';
+import { deleteKeys, keySpread, type NodeKeys, redisCpuMicros } from './redis-nodes.js';
+import { seedConnections } from './seed-connections.js';
+import type { StoreCounts } from './store-counter.js';
 import { startTraceSink } from './trace-sink.js';
 
 export interface CallBenchOptions {
@@ -45,6 +52,13 @@ export interface CallBenchOptions {
   rounds?: number;
   /** @default process.env.REDIS_URL ?? "redis://127.0.0.1:6379" */
   redisUrl?: string;
+  /** Seed nodes (`host:port`) of a Redis Cluster for our side (REDIS_CLUSTER_NODES). @default single Redis */
+  clusterNodes?: string[];
+  /**
+   * Call queues of our side (CALL_PARTITIONS). Each partition's worker runs `concurrency / callPartitions` calls at
+   * once, so that both sides keep the same number of calls in flight. @default 1
+   */
+  callPartitions?: number;
   /** PostgreSQL; the benchmark uses (and drops) its own schema. @default process.env.DATABASE_URL ?? local */
   databaseUrl?: string;
   /**
@@ -82,19 +96,27 @@ export interface SideResult {
   maxRssBytes: number;
   /** RSS after a full GC when the worker had finished that many calls (warm-up included). */
   rssAtCalls: Record<number, number>;
+  /** RSS after a full GC at the end of the warm-up, and at the end of the last round. */
+  rssAfterWarmupBytes: number;
+  rssAtEndBytes: number;
+  /** Store operations per measured job, by operation (`connections.get`, …); empty for the baseline. */
+  storeOperationsPerJob: StoreCounts;
 }
 
 export interface CallBenchResult {
-  options: Required<Omit<CallBenchOptions, 'profileDir' | 'progress' | 'tracingRatio'>> & {
+  options: Required<Omit<CallBenchOptions, 'profileDir' | 'progress' | 'tracingRatio' | 'clusterNodes'>> & {
     tracingRatio: number | null;
+    clusterNodes: string[] | null;
   };
   machine: string;
   baseline: SideResult;
   ours: SideResult;
   /** ours / baseline jobs per second. */
   ratio: number;
-  /** Requests that reached the upstream's token endpoint during our side (connects included). */
+  /** Requests that reached the upstream's token endpoint after the connections were made: calls should make none. */
   tokenRequests: number;
+  /** Where our side's keys were at the end of the last round, master by master. */
+  keys: NodeKeys[];
   /** With `tracingRatio`: what the trace sink had received when the last round ended. */
   traces: { requests: number; bytes: number } | null;
 }
@@ -112,6 +134,8 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
     rounds: options.rounds ?? 10,
     baselineCoalescing: options.baselineCoalescing ?? false,
     tracingRatio: options.tracingRatio ?? null,
+    clusterNodes: options.clusterNodes ?? null,
+    callPartitions: options.callPartitions ?? 1,
     redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
@@ -133,7 +157,9 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
     QUEUE_PREFIX: prefix,
     ENCRYPTION_KEYS: keySpec,
     LOG_LEVEL: 'info',
-    WORKER_CONCURRENCY_CALLS: String(settings.concurrency),
+    WORKER_CONCURRENCY_CALLS: String(Math.ceil(settings.concurrency / settings.callPartitions)),
+    CALL_PARTITIONS: String(settings.callPartitions),
+    ...(settings.clusterNodes && { REDIS_CLUSTER_NODES: settings.clusterNodes.join(',') }),
   };
   const config = loadConfig(env);
   const sink = settings.tracingRatio === null ? null : await startTraceSink();
@@ -158,10 +184,12 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
   const baselineRedis = createRedis(settings.redisUrl, 'producer');
   const baselineQueue = new Queue(CALLS_QUEUE, { connection: baselineRedis, prefix: `${prefix}b` });
   try {
-    const tokens = await fetchTokens(upstreamUrl, settings.connections);
     const definition = providerConnector(upstreamUrl, { key: 'bench' });
     await runtime.services.cache.applyConnector(definition);
+    progress(`upstream at ${upstreamUrl}; writing ${settings.connections} connections to the store`);
+    const tokens = await seedConnections(runtime, definition, OWNER, upstreamUrl, settings.connections);
     upstream.send({ type: 'reset' });
+    const connectionIds = [...tokens.keys()];
     const [baselineWorker, worker] = await Promise.all([
       start(
         'bench/call-baseline-worker.ts',
@@ -178,23 +206,29 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
       ),
       start('bench/call-worker.ts', oursEnv, 'ours'),
     ]);
-    progress(`upstream at ${upstreamUrl}; connecting ${settings.connections} connections through connect jobs`);
-    const connectionIds = await connectAll(settings, prefix, keySpec);
-    const sides = [
-      { queue: baselineQueue, worker: baselineWorker, ids: [...tokens.keys()], phases: [] as PhaseResult[] },
-      { queue: runtime.queues.calls, worker, ids: connectionIds, phases: [] as PhaseResult[] },
-    ] as const;
-    for (const side of sides) await drain(runtime.redis, side.queue, side.worker, settings.warmup, side.ids);
+    const sides: Side[] = [
+      {
+        queues: [baselineQueue],
+        redis: baselineRedis,
+        worker: baselineWorker,
+        ids: connectionIds,
+        next: 0,
+        phases: [],
+      },
+      { queues: runtime.callQueues, redis: runtime.redis, worker, ids: connectionIds, next: 0, phases: [] },
+    ];
+    const warmups: PhaseResult[] = [];
+    for (const side of sides) warmups.push(await drain(side, settings.warmup));
     // Rounds alternate between the sides, so that both see the same background load.
     for (let round = 1; round <= settings.rounds; round++) {
-      for (const side of sides)
-        side.phases.push(await drain(runtime.redis, side.queue, side.worker, settings.calls, side.ids));
+      for (const side of sides) side.phases.push(await drain(side, settings.calls));
       const [b, o] = sides.map((side) => side.phases.at(-1)!.jobsPerSecond) as [number, number];
       progress(`round ${round}: baseline ${Math.round(b)} jobs/s, oauth-cc-worker ${Math.round(o)} jobs/s`);
     }
     upstream.send({ type: 'stats' });
     const { tokenRequests } = await upstream.next<{ tokenRequests: number }>('stats');
-    const [baseline, ours] = sides.map((side) => combine(side.phases)) as [SideResult, SideResult];
+    const [baseline, ours] = sides.map((side, i) => combine(warmups[i]!, side.phases)) as [SideResult, SideResult];
+    const keys = await keySpread(runtime.redis, prefix);
     return {
       options: settings,
       machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
@@ -202,19 +236,32 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
       ours,
       ratio: ours.jobsPerSecond / baseline.jobsPerSecond,
       tokenRequests,
+      keys,
       traces: sink?.received() ?? null,
     };
   } finally {
     await Promise.allSettled(children.map((child) => child.stop()));
     await sink?.close();
     await baselineQueue.obliterate({ force: true }).catch(() => {});
-    for (const queue of Object.values(runtime.queues)) await queue.obliterate({ force: true }).catch(() => {});
+    for (const queue of runtime.allQueues) await queue.obliterate({ force: true }).catch(() => {});
     await deleteKeys(runtime.redis, prefix);
+    await deleteKeys(baselineRedis, `${prefix}b`);
     await baselineQueue.close();
     await baselineRedis.quit().catch(() => {});
     await runtime.close();
     await dropSchema(settings.databaseUrl, schema);
   }
+}
+
+/** One side of the benchmark: its queues (one per partition), their Redis, its worker and its round robin. */
+interface Side {
+  queues: Queue[];
+  redis: RedisClient;
+  worker: Child;
+  ids: readonly string[];
+  /** Index in `ids` of the next call's connection. */
+  next: number;
+  phases: PhaseResult[];
 }
 
 interface PhaseResult extends PhaseReport {
@@ -224,7 +271,7 @@ interface PhaseResult extends PhaseReport {
 }
 
 /** The rounds of one side as one figure: jobs over time summed; latencies the median round's. */
-function combine(phases: PhaseResult[]): SideResult {
+function combine(warmup: PhaseResult, phases: PhaseResult[]): SideResult {
   const sum = (pick: (phase: PhaseResult) => number) => phases.reduce((total, phase) => total + pick(phase), 0);
   const median = (pick: (phase: PhaseResult) => number) =>
     phases.map(pick).sort((a, b) => a - b)[Math.floor(phases.length / 2)] ?? 0;
@@ -245,7 +292,19 @@ function combine(phases: PhaseResult[]): SideResult {
     p99Ms: median((phase) => phase.p99Ms),
     maxRssBytes: last?.maxRssBytes ?? 0,
     rssAtCalls: last?.rssAtCalls ?? {},
+    rssAfterWarmupBytes: warmup.rssBytes,
+    rssAtEndBytes: last?.rssBytes ?? 0,
+    storeOperationsPerJob: perJob(phases, completed),
   };
+}
+
+/** Store operations over the phases, divided by the jobs. */
+function perJob(phases: PhaseResult[], jobs: number): StoreCounts {
+  const totals: StoreCounts = {};
+  for (const phase of phases)
+    for (const [operation, count] of Object.entries(phase.storeOperations))
+      totals[operation] = (totals[operation] ?? 0) + count;
+  return Object.fromEntries(Object.entries(totals).map(([operation, count]) => [operation, count / Math.max(1, jobs)]));
 }
 
 /** Writes the baseline's tokens to a temporary file (removed at exit) and returns its path. */
@@ -255,24 +314,6 @@ function tokensFile(tokens: Map<string, string>): string {
   const file = join(dir, 'tokens.json');
   writeFileSync(file, JSON.stringify(Object.fromEntries(tokens)), { mode: 0o600 });
   return file;
-}
-
-/** One access token per connection for the baseline, fetched before it starts (it has no token logic). */
-async function fetchTokens(upstreamUrl: string, connections: number): Promise<Map<string, string>> {
-  const tokens = new Map<string, string>();
-  for (let i = 0; i < connections; i++) {
-    const response = await request(`${upstreamUrl}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`bench-${i}:bench-secret-${i}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const { access_token } = (await response.body.json()) as { access_token: string };
-    tokens.set(randomUUID(), access_token);
-  }
-  return tokens;
 }
 
 /**
@@ -307,22 +348,24 @@ export async function connectAll(
   }
 }
 
-/** Enqueues `count` calls on the paused queue, resumes it and waits until the worker has finished them all. */
-async function drain(
-  redis: Redis | Cluster,
-  queue: Queue,
-  worker: Child,
-  count: number,
-  connectionIds: readonly string[],
-): Promise<PhaseResult> {
-  await queue.pause();
+/**
+ * Enqueues `count` calls on the side's paused queues, each in its connection's partition, resumes them and waits
+ * until the worker has finished them all.
+ */
+async function drain(side: Side, count: number): Promise<PhaseResult> {
+  const { queues, worker, redis, ids } = side;
+  await Promise.all(queues.map((queue) => queue.pause()));
   for (let from = 0; from < count; from += ADD_BATCH) {
-    const jobs = Array.from({ length: Math.min(ADD_BATCH, count - from) }, (_, k) => {
-      const connectionId = connectionIds[(from + k) % connectionIds.length]!;
-      const data: CallPayload = { owner: OWNER, connectionId, url: 'items' };
-      return { name: CALL_JOB, data };
-    });
-    await queue.addBulk(jobs);
+    const batches = queues.map(() => [] as Array<{ name: string; data: CallPayload }>);
+    for (let k = 0; k < Math.min(ADD_BATCH, count - from); k++) {
+      const connectionId = ids[side.next]!;
+      side.next = (side.next + 1) % ids.length;
+      batches[callPartitionOf(connectionId, queues.length)]!.push({
+        name: CALL_JOB,
+        data: { owner: OWNER, connectionId, url: 'items' },
+      });
+    }
+    await Promise.all(queues.map((queue, partition) => queue.addBulk(batches[partition]!)));
   }
   const expecting = worker.next('expecting');
   worker.send({ type: 'expect', count });
@@ -330,18 +373,11 @@ async function drain(
   const done = worker.next<PhaseReport>('done', 60_000 + count * 5);
   const redisBefore = await redisCpuMicros(redis);
   const started = Date.now();
-  await queue.resume();
+  await Promise.all(queues.map((queue) => queue.resume()));
   const report = await done;
   const durationMs = Math.max(1, report.lastFinishedOn - started);
   const redisCpu = (await redisCpuMicros(redis)) - redisBefore;
   return { ...report, durationMs, jobsPerSecond: (report.completed * 1000) / durationMs, redisCpuMicros: redisCpu };
-}
-
-/** The Redis server's CPU time so far (user + system of its main and background threads), µs. */
-async function redisCpuMicros(redis: Redis | Cluster): Promise<number> {
-  const info = await redis.info('cpu');
-  const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
 }
 
 export interface Child {
@@ -399,16 +435,6 @@ export async function spawnChild(script: string, env: NodeJS.ProcessEnv, nodeArg
       clearTimeout(kill);
     },
   };
-}
-
-/** The cache's version keys live next to the queues, under the prefix: remove them with the queues. */
-export async function deleteKeys(redis: Redis | Cluster, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {

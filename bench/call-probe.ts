@@ -7,6 +7,7 @@
  * started (warm-up included), so "RSS after 20,000 calls" means what it says.
  */
 import type { Job, Worker } from 'bullmq';
+import type { StoreCounts } from './store-counter.js';
 
 export interface ExpectMessage {
   type: 'expect';
@@ -31,6 +32,10 @@ export interface PhaseReport {
   maxRssBytes: number;
   /** RSS (after a full GC when `--expose-gc` is on) when the process had finished this many calls. */
   rssAtCalls: Record<number, number>;
+  /** RSS (after a full GC when `--expose-gc` is on) at the end of the phase. */
+  rssBytes: number;
+  /** Store operations of the phase, by operation; empty for a worker without a store. */
+  storeOperations: StoreCounts;
 }
 
 export type ChildMessage = { type: 'ready' } | { type: 'expecting' } | PhaseReport;
@@ -38,7 +43,17 @@ export type ChildMessage = { type: 'ready' } | { type: 'expecting' } | PhaseRepo
 /** Calls after which the RSS is recorded. */
 export const RSS_CHECKPOINTS = [20_000, 200_000];
 
-export function attachProbe(worker: Worker): void {
+/** RSS after a full GC when `--expose-gc` is on, so that garbage not yet collected does not count. */
+function settledRss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage.rss();
+}
+
+/**
+ * Listens to `workers` (one per call partition) as one worker.
+ * @param storeCounts The process's store operations so far (`store-counter.ts`); none when it has no store.
+ */
+export function attachProbe(workers: Worker[], storeCounts: () => StoreCounts = () => ({})): void {
   const send = (message: ChildMessage) => process.send?.(message);
   const rssAtCalls: Record<number, number> = {};
   let total = 0;
@@ -48,6 +63,7 @@ export function attachProbe(worker: Worker): void {
     completed: number;
     failed: number;
     cpu: NodeJS.CpuUsage;
+    store: StoreCounts;
   } | null = null;
   let firstProcessedOn = Number.POSITIVE_INFINITY;
   let lastFinishedOn = 0;
@@ -55,10 +71,7 @@ export function attachProbe(worker: Worker): void {
 
   const finished = (job: Job, failure?: string) => {
     total++;
-    if (RSS_CHECKPOINTS.includes(total)) {
-      (globalThis as { gc?: () => void }).gc?.();
-      rssAtCalls[total] = process.memoryUsage.rss();
-    }
+    if (RSS_CHECKPOINTS.includes(total)) rssAtCalls[total] = settledRss();
     if (!phase) return;
     const processedOn = job.processedOn ?? 0;
     const finishedOn = job.finishedOn ?? Date.now();
@@ -77,6 +90,10 @@ export function attachProbe(worker: Worker): void {
     const latencies = phase.latencies.subarray(0, phase.completed).sort();
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
     const cpu = process.cpuUsage(phase.cpu);
+    const before = phase.store;
+    const storeOperations = Object.fromEntries(
+      Object.entries(storeCounts()).map(([operation, count]) => [operation, count - (before[operation] ?? 0)]),
+    );
     send({
       type: 'done',
       completed: phase.completed,
@@ -89,14 +106,18 @@ export function attachProbe(worker: Worker): void {
       cpuMicros: cpu.user + cpu.system,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       rssAtCalls: { ...rssAtCalls },
+      rssBytes: settledRss(),
+      storeOperations,
     });
     phase = null;
   };
 
-  worker.on('completed', (job) => finished(job));
-  worker.on('failed', (job, error) => {
-    if (job) finished(job, error.message);
-  });
+  for (const worker of workers) {
+    worker.on('completed', (job) => finished(job));
+    worker.on('failed', (job, error) => {
+      if (job) finished(job, error.message);
+    });
+  }
   process.on('message', (message: ExpectMessage) => {
     if (message.type !== 'expect') return;
     phase = {
@@ -105,6 +126,7 @@ export function attachProbe(worker: Worker): void {
       completed: 0,
       failed: 0,
       cpu: process.cpuUsage(),
+      store: storeCounts(),
     };
     firstProcessedOn = Number.POSITIVE_INFINITY;
     lastFinishedOn = 0;

@@ -1,16 +1,19 @@
 /**
  * The benchmark's "ours" worker: the real worker entry (`workers/worker.ts` does the same `runProcess` +
- * `startWorker`), configured from the environment, with the probe attached to the `calls` worker.
+ * `startWorker`), configured from the environment, with the probe attached to the workers of the call partitions
+ * and counting the store's operations.
  */
-import { CALLS_QUEUE } from '../src/queue/names.js';
 import { runProcess } from '../workers/process.js';
 import { startWorker } from '../workers/start-worker.js';
 import { attachProbe } from './call-probe.js';
+import { countStoreOperations } from './store-counter.js';
 
 await runProcess(async (runtime) => {
+  const storeCounts = countStoreOperations(runtime.store);
   const worker = startWorker(runtime);
-  const calls = worker.workers.find((w) => w.name === CALLS_QUEUE);
-  if (!calls) throw new Error(`no worker for queue ${CALLS_QUEUE}`);
-  attachProbe(calls);
+  const callQueues = new Set(runtime.callQueues.map((queue) => queue.name));
+  const calls = worker.workers.filter((w) => callQueues.has(w.name));
+  if (calls.length === 0) throw new Error(`no worker for the call queues ${[...callQueues].join(', ')}`);
+  attachProbe(calls, storeCounts);
   return [{ name: 'worker', close: () => worker.close() }];
 });

@@ -26,7 +26,8 @@ import { createRuntime, type Runtime } from '../src/runtime.js';
 import { KeyRing } from '../src/secrets/keyring.js';
 import type { LimitedApiOptions } from '../test/budgets/limited-api.js';
 import { providerConnector } from '../test/support/connectors.js';
-import { type Child, connectAll, deleteKeys, dropSchema, OWNER, spawnChild } from './call-bench.js';
+import { type Child, connectAll, dropSchema, OWNER, spawnChild } from './call-bench.js';
+import { deleteKeys } from './redis-nodes.js';
 
 export interface RateLimitBenchOptions {
   /** Calls per run of scenario 1, all enqueued at once. @default 20000 */

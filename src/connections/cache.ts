@@ -31,8 +31,11 @@ export interface LoadedConnection {
   memo: Map<string, unknown>;
 }
 
+/** Connections a process's cache keeps by default. */
+export const DEFAULT_CACHE_ENTRIES = 10_000;
+
 export interface ConnectionCacheOptions {
-  /** Entries kept per process before the least recently used is dropped. @default 10000 */
+  /** Entries kept per process before the least recently used is dropped. @default DEFAULT_CACHE_ENTRIES */
   maxEntries?: number;
 }
 
@@ -46,7 +49,7 @@ export class ConnectionCache {
     private readonly versions: VersionRegistry,
     options: ConnectionCacheOptions = {},
   ) {
-    this.maxEntries = options.maxEntries ?? 10_000;
+    this.maxEntries = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
   }
 
   /** The connection with its connector, fresh as of the last published write; null when it does not exist. */

@@ -1,6 +1,6 @@
 /**
  * Smoke run of `npm run bench` (bench/call-bench.ts) with small numbers: the same code path (upstream, baseline and
- * real worker in child processes, connect jobs, addBulk, drain), checking its mechanics only. Timings on a shared
+ * real worker in child processes, connections written to the store, addBulk, drain), checking its mechanics only. Timings on a shared
  * machine prove nothing, so none is asserted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,19 @@ describe('call benchmark (smoke)', () => {
     expect(result.ratio).toBeCloseTo(result.ours.jobsPerSecond / result.baseline.jobsPerSecond, 10);
   });
 
-  it('fetches each connection token once, at connect, and reuses it for every call', () => {
-    expect(result.tokenRequests).toBe(CONNECTIONS);
+  it("reuses each connection's stored token for every call: no token request during the calls", () => {
+    expect(result.tokenRequests).toBe(0);
+  });
+
+  it('reports the store operations of our worker: the cache holds every connection, so calls read nothing', () => {
+    expect(result.ours.storeOperationsPerJob['connections.get'] ?? 0).toBeLessThan(0.1);
+    expect(result.baseline.storeOperationsPerJob).toEqual({});
+    expect(result.ours.rssAfterWarmupBytes).toBeGreaterThan(0);
+    expect(result.ours.rssAtEndBytes).toBeGreaterThan(0);
+  });
+
+  it("reports where our keys are: on the one Redis, under the run's prefix", () => {
+    expect(result.keys).toHaveLength(1);
+    expect(result.keys[0]?.keys).toBeGreaterThan(CONNECTIONS);
   });
 });
