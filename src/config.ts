@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { isSecureUrl, SECURE_URL_HINT } from './definitions/urls.js';
 import { AppError } from './errors.js';
 import { KeyRing } from './secrets/keyring.js';
+import { TransportKeyRing } from './secrets/transport.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
@@ -92,6 +93,12 @@ export const configSchema = z
      * in production; elsewhere a development key is generated into DEV_KEY_FILE. Create one with `oauth-cc keys generate`.
      */
     ENCRYPTION_KEYS: z.string().optional(),
+    /**
+     * Transport key ring of the workers: `"<id>:<base64 of 32 bytes>,…"` (X25519 private keys), the first is the one
+     * producers seal with (its public key: `oauth-cc keys public`), all open. Create a pair with
+     * `oauth-cc keys transport`. Unset: values sealed with a public key do not open (`invalid_sealed_value`).
+     */
+    TRANSPORT_PRIVATE_KEYS: z.string().optional(),
     /** Development key file, used only when ENCRYPTION_KEYS is unset outside production. @default ".dev-keys" */
     DEV_KEY_FILE: z.string().default('.dev-keys'),
     /** @default "info" */
@@ -225,6 +232,13 @@ export const configSchema = z
         KeyRing.parse(env.ENCRYPTION_KEYS);
       } catch (error) {
         fail('ENCRYPTION_KEYS', (error as Error).message.replace(/^ENCRYPTION_KEYS: /, ''));
+      }
+    }
+    if (env.TRANSPORT_PRIVATE_KEYS !== undefined) {
+      try {
+        TransportKeyRing.parse(env.TRANSPORT_PRIVATE_KEYS);
+      } catch (error) {
+        fail('TRANSPORT_PRIVATE_KEYS', (error as Error).message.replace(/^TRANSPORT_PRIVATE_KEYS: /, ''));
       }
     }
     if ((env.BOARD_USER === undefined) !== (env.BOARD_PASSWORD === undefined)) {

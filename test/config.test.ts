@@ -121,6 +121,7 @@ describe('loadConfig', () => {
       [{ WEBHOOK_URL: 'ftp://secretpw@x' }, 'WEBHOOK_URL: must be an http:// or https:// URL'],
       [{ EXTRA_CA_CERTS: '/nonexistent/secretpw.pem' }, 'EXTRA_CA_CERTS: file not found'],
       [{ ENCRYPTION_KEYS: 'k1:secretpw' }, 'ENCRYPTION_KEYS: key "k1" is'],
+      [{ TRANSPORT_PRIVATE_KEYS: 't1:secretpw' }, 'TRANSPORT_PRIVATE_KEYS: key "t1" is'],
       [{ BOARD_USER: 'admin' }, 'BOARD_PASSWORD: set BOARD_USER and BOARD_PASSWORD together'],
       [{ CALL_TIMEOUT_MS: '200000' }, 'CALL_TIMEOUT_MS: must be at most CALL_MAX_TIMEOUT_MS (120000)'],
     ];
@@ -183,6 +184,7 @@ describe('loadConfig', () => {
         'DATABASE_URL',
         'DATABASE_SCHEMA',
         'ENCRYPTION_KEYS',
+        'TRANSPORT_PRIVATE_KEYS',
         'DEV_KEY_FILE',
         'LOG_LEVEL',
         'QUEUE_PREFIX',

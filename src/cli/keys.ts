@@ -1,8 +1,10 @@
-/** `oauth-cc keys …`: create encryption keys and move stored values to the current one. */
+/** `oauth-cc keys …`: create at-rest and transport keys, show the public key, move stored values to the current key. */
 
+import { loadConfig } from '../config.js';
 import { loadKeyRing } from '../secrets/dev-key.js';
 import { KeyRing } from '../secrets/keyring.js';
 import { rotateKeys } from '../secrets/rotate.js';
+import { TransportKeyRing } from '../secrets/transport.js';
 import { type Command, cliError, UsageError } from './command.js';
 import { withStore } from './context.js';
 
@@ -30,6 +32,48 @@ const generate: Command = {
     output.err(
       `Put it first in ENCRYPTION_KEYS, before the keys in use (ENCRYPTION_KEYS="${id}:…,<current keys>"): the first key seals, all keys open. Restart every process with it, then run \`oauth-cc keys rotate\`.`,
     );
+    return 0;
+  },
+};
+
+const transport: Command = {
+  name: 'keys transport',
+  args: [],
+  summary: 'Print a new transport key pair: the TRANSPORT_PRIVATE_KEYS entry, then the public key for producers',
+  options: {
+    id: { value: 'ID', description: 'key id (letters, digits, _ and -); default t<milliseconds since epoch>' },
+  },
+  async run({ options }, output) {
+    let pair: { privateEntry: string; publicKey: string };
+    try {
+      pair = TransportKeyRing.generate(options.id);
+    } catch {
+      throw new UsageError(`--id: "${options.id}" is not a valid key id; use letters, digits, _ and -`, transport);
+    }
+    // Two lines on stdout, private first, so that a script reads both: `{ read -r private; read -r public; }`.
+    output.out(pair.privateEntry);
+    output.out(pair.publicKey);
+    const id = pair.publicKey.slice(0, pair.publicKey.indexOf(':'));
+    output.err(
+      `Line 1 is private: put it first in TRANSPORT_PRIVATE_KEYS of every worker, before the keys in use (TRANSPORT_PRIVATE_KEYS="${id}:…,<current keys>"). Line 2 is the public key: once every worker runs with it, give it to producers (createClient's transportPublicKey). Remove an older key when no producer seals with it and no job sealed with it is waiting.`,
+    );
+    return 0;
+  },
+};
+
+const publicKey: Command = {
+  name: 'keys public',
+  args: [],
+  summary: 'Print the current transport public key (<id>:<base64>) of TRANSPORT_PRIVATE_KEYS, for producers',
+  async run(_input, output) {
+    const { transportPrivateKeys } = loadConfig();
+    if (!transportPrivateKeys) {
+      throw cliError(
+        'invalid_config',
+        'TRANSPORT_PRIVATE_KEYS: not set; create a pair with `oauth-cc keys transport` and set it on the workers',
+      );
+    }
+    output.out(TransportKeyRing.parse(transportPrivateKeys).publicKey);
     return 0;
   },
 };
@@ -73,4 +117,4 @@ const rotate: Command = {
   },
 };
 
-export const keyCommands: Command[] = [generate, rotate];
+export const keyCommands: Command[] = [generate, transport, publicKey, rotate];

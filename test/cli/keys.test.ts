@@ -100,3 +100,25 @@ describe('keys rotate', () => {
     expect(result.stderr).toContain('run again');
   });
 });
+
+describe('keys transport and keys public', () => {
+  it('prints a private entry and its public key; keys public prints that public key from TRANSPORT_PRIVATE_KEYS', async () => {
+    const made = await cli(['keys', 'transport', '--id', 't7'], {});
+    expect(made.code).toBe(0);
+    const [privateEntry, publicKey] = made.stdout.trim().split('\n') as [string, string];
+    expect(privateEntry).toMatch(/^t7:[A-Za-z0-9+/]{43}=$/);
+    expect(publicKey).toMatch(/^t7:[A-Za-z0-9+/]{43}=$/);
+    expect(made.stderr).toContain('TRANSPORT_PRIVATE_KEYS');
+    expect(made.stderr).not.toContain(privateEntry);
+
+    const shown = await cli(['keys', 'public'], { TRANSPORT_PRIVATE_KEYS: privateEntry });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toBe(`${publicKey}\n`);
+  });
+
+  it('keys public without TRANSPORT_PRIVATE_KEYS says how to make one', async () => {
+    const result = await cli(['keys', 'public'], { TRANSPORT_PRIVATE_KEYS: '' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('TRANSPORT_PRIVATE_KEYS: not set; create a pair with `oauth-cc keys transport`');
+  });
+});

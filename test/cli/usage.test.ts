@@ -30,7 +30,9 @@ describe('oauth-cc usage', () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^oauth-cc: unknown command "connector list"; did you mean "connectors list"\?\n/);
     expect(group.code).toBe(2);
-    expect(group.stderr).toMatch(/^oauth-cc: "keys" needs a command: keys generate, keys rotate\n/);
+    expect(group.stderr).toMatch(
+      /^oauth-cc: "keys" needs a command: keys generate, keys transport, keys public, keys rotate\n/,
+    );
   });
 
   it('when the configuration is invalid, it names the variable in one line and exits 1', async () => {
