@@ -11,11 +11,30 @@
  * The worker's TRANSPORT_PRIVATE_KEYS is a ring like ENCRYPTION_KEYS: `"<id>:<base64 of 32 bytes>,…"`, the first key
  * is the one producers are given, every key opens.
  */
-import sodium from 'libsodium-wrappers';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { AppError } from '../errors.js';
 
-// libsodium is WebAssembly, compiled once per process before first use.
-await sodium.ready;
+/**
+ * libsodium (WebAssembly) is loaded on first seal or open: processes that never see an envelope (a producer without
+ * transportPublicKey, the CLI) do not compile it. Keys are made and derived with node:crypto's X25519, which is the
+ * same curve and key encoding.
+ */
+let loading: Promise<typeof import('libsodium-wrappers').default> | undefined;
+function libsodium() {
+  loading ??= import('libsodium-wrappers').then(async ({ default: sodium }) => {
+    await sodium.ready;
+    return sodium;
+  });
+  return loading;
+}
+
+/** DER header of a PKCS#8 X25519 private key, followed by the 32 raw bytes. */
+const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+function publicKeyOf(privateKey: Uint8Array): Uint8Array {
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, privateKey]), format: 'der', type: 'pkcs8' });
+  return new Uint8Array(Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x as string, 'base64url'));
+}
 
 const PREFIX = 'transport:v1:';
 const KEY_BYTES = 32;
@@ -74,9 +93,9 @@ export function isTransportSealed(value: unknown): value is string {
 }
 
 /** Seals `value` for `place` with the worker's public key: what a producer does, in any language. */
-export function sealForTransport(publicKey: TransportPublicKey, place: JobPlace, value: string): string {
+export async function sealForTransport(publicKey: TransportPublicKey, place: JobPlace, value: string): Promise<string> {
   const plaintext = JSON.stringify({ connector: place.connector, field: place.field, value });
-  const box = sodium.crypto_box_seal(new TextEncoder().encode(plaintext), publicKey.key);
+  const box = (await libsodium()).crypto_box_seal(new TextEncoder().encode(plaintext), publicKey.key);
   return `${PREFIX}${publicKey.id}:${Buffer.from(box).toString('base64url')}`;
 }
 
@@ -117,7 +136,7 @@ export class TransportKeyRing {
     for (const [index, entry] of entries.entries()) {
       const [id, privateKey] = splitEntry('TRANSPORT_PRIVATE_KEYS', PRIVATE_FIX, entry, index);
       if (keys.some((key) => key.id === id)) throw fail(`key id "${id}" appears twice`);
-      keys.push({ id, privateKey, publicKey: sodium.crypto_scalarmult_base(privateKey) });
+      keys.push({ id, privateKey, publicKey: publicKeyOf(privateKey) });
     }
     return new TransportKeyRing(keys);
   }
@@ -127,11 +146,10 @@ export class TransportKeyRing {
     if (!KEY_ID.test(id)) {
       throw new AppError('invalid_input', 'invalid_config', `key id "${id}" is invalid (use letters, digits, _ and -)`);
     }
-    const pair = sodium.crypto_box_keypair();
-    return {
-      privateEntry: `${id}:${Buffer.from(pair.privateKey).toString('base64')}`,
-      publicKey: `${id}:${Buffer.from(pair.publicKey).toString('base64')}`,
-    };
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    const raw = (key: typeof privateKey, member: 'd' | 'x') =>
+      Buffer.from(key.export({ format: 'jwk' })[member] as string, 'base64url').toString('base64');
+    return { privateEntry: `${id}:${raw(privateKey, 'd')}`, publicKey: `${id}:${raw(publicKey, 'x')}` };
   }
 
   /** The current public key, `<id>:<base64>`, as producers are given it. */
@@ -147,7 +165,7 @@ export class TransportKeyRing {
    * Opens an envelope presented in `place`. Fails with `invalid_sealed_value` (permanent) when it is malformed,
    * sealed with a key not in the ring, altered, or sealed for another field or connector.
    */
-  open(envelope: string, place: JobPlace): string {
+  async open(envelope: string, place: JobPlace): Promise<string> {
     const match = ENVELOPE.exec(envelope);
     const where = `field "${place.field}"`;
     if (!match)
@@ -159,6 +177,7 @@ export class TransportKeyRing {
         `${where}: sealed with transport key "${id.slice(0, 64)}", which is not in TRANSPORT_PRIVATE_KEYS (${this.keyIds.join(', ')}); seal with the current public key (\`oauth-cc keys public\`)`,
       );
     }
+    const sodium = await libsodium();
     let plaintext: string;
     try {
       const bytes = new Uint8Array(Buffer.from(body, 'base64url'));

@@ -11,9 +11,9 @@ const pair = TransportKeyRing.generate('t1');
 const ring = TransportKeyRing.parse(pair.privateEntry);
 const place = { connector: 'acme', field: 'client_secret' };
 
-function codeOf(fn: () => unknown): string {
+async function codeOf(fn: () => Promise<unknown>): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return isAppError(error) ? `${error.kind}:${error.code}` : String(error);
   }
@@ -32,41 +32,45 @@ async function handBuilt(publicKey: string, connector: string, field: string, va
 }
 
 describe('transport keys', () => {
-  it('a value sealed with the public key opens with the private ring in the same place', () => {
-    const envelope = sealForTransport(parsePublicKey(pair.publicKey), place, 'shh-%:/');
+  it('a value sealed with the public key opens with the private ring in the same place', async () => {
+    const envelope = await sealForTransport(parsePublicKey(pair.publicKey), place, 'shh-%:/');
     expect(envelope).toMatch(/^transport:v1:t1:[A-Za-z0-9_-]+$/);
     expect(envelope).not.toContain('shh');
-    expect(ring.open(envelope, place)).toBe('shh-%:/');
+    expect(await ring.open(envelope, place)).toBe('shh-%:/');
     expect(ring.publicKey).toBe(pair.publicKey);
   });
 
   it('a hand-built envelope from the documented format opens, padded or not', async () => {
     for (const value of ['by-hand', 'by-hand-1', 'by-hand-12']) {
       const envelope = await handBuilt(pair.publicKey, 'acme', 'client_secret', value);
-      expect(ring.open(envelope, place)).toBe(value);
-      expect(ring.open(envelope.replace(/=+$/, ''), place)).toBe(value);
+      expect(await ring.open(envelope, place)).toBe(value);
+      expect(await ring.open(envelope.replace(/=+$/, ''), place)).toBe(value);
     }
   });
 
-  it('a value presented in another field or connector, altered, or under an unknown key fails permanently', () => {
-    const envelope = sealForTransport(parsePublicKey(pair.publicKey), place, 'shh');
-    expect(codeOf(() => ring.open(envelope, { ...place, field: 'client_id' }))).toBe('permanent:invalid_sealed_value');
-    expect(codeOf(() => ring.open(envelope, { ...place, connector: 'other' }))).toBe('permanent:invalid_sealed_value');
+  it('a value presented in another field or connector, altered, or under an unknown key fails permanently', async () => {
+    const envelope = await sealForTransport(parsePublicKey(pair.publicKey), place, 'shh');
+    expect(await codeOf(() => ring.open(envelope, { ...place, field: 'client_id' }))).toBe(
+      'permanent:invalid_sealed_value',
+    );
+    expect(await codeOf(() => ring.open(envelope, { ...place, connector: 'other' }))).toBe(
+      'permanent:invalid_sealed_value',
+    );
     const altered = `${envelope.slice(0, -3)}${envelope.endsWith('A') ? 'B' : 'A'}${envelope.slice(-2)}`;
-    expect(codeOf(() => ring.open(altered, place))).toBe('permanent:invalid_sealed_value');
+    expect(await codeOf(() => ring.open(altered, place))).toBe('permanent:invalid_sealed_value');
     const other = TransportKeyRing.generate('t1');
-    const foreign = sealForTransport(parsePublicKey(other.publicKey), place, 'shh');
-    expect(codeOf(() => ring.open(foreign, place))).toBe('permanent:invalid_sealed_value');
-    const unknownId = sealForTransport(parsePublicKey(TransportKeyRing.generate('t9').publicKey), place, 'shh');
-    expect(() => ring.open(unknownId, place)).toThrow(/"t9", which is not in TRANSPORT_PRIVATE_KEYS \(t1\)/);
-    expect(codeOf(() => ring.open('transport:v1:t1:short', place))).toBe('permanent:invalid_sealed_value');
+    const foreign = await sealForTransport(parsePublicKey(other.publicKey), place, 'shh');
+    expect(await codeOf(() => ring.open(foreign, place))).toBe('permanent:invalid_sealed_value');
+    const unknownId = await sealForTransport(parsePublicKey(TransportKeyRing.generate('t9').publicKey), place, 'shh');
+    await expect(ring.open(unknownId, place)).rejects.toThrow(/"t9", which is not in TRANSPORT_PRIVATE_KEYS \(t1\)/);
+    expect(await codeOf(() => ring.open('transport:v1:t1:short', place))).toBe('permanent:invalid_sealed_value');
   });
 
-  it('a ring keeps opening values sealed with an older key; the first key is the public one', () => {
+  it('a ring keeps opening values sealed with an older key; the first key is the public one', async () => {
     const newer = TransportKeyRing.generate('t2');
     const rotated = TransportKeyRing.parse(`${newer.privateEntry},${pair.privateEntry}`);
-    const old = sealForTransport(parsePublicKey(pair.publicKey), place, 'old');
-    expect(rotated.open(old, place)).toBe('old');
+    const old = await sealForTransport(parsePublicKey(pair.publicKey), place, 'old');
+    expect(await rotated.open(old, place)).toBe('old');
     expect(rotated.publicKey).toBe(newer.publicKey);
     expect(rotated.keyIds).toEqual(['t2', 't1']);
   });
