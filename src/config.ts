@@ -83,11 +83,14 @@ export const configSchema = z
       ['postgres:', 'postgresql:', 'mongodb:', 'mongodb+srv:'],
       'must be a postgres://, postgresql://, mongodb:// or mongodb+srv:// URL',
     ).default('postgres://postgres@127.0.0.1:5432/postgres'),
-    /** PostgreSQL schema holding the tables (ignored for MongoDB). @default "public" */
+    /**
+     * PostgreSQL: the schema holding the tables (unset: `public`). MongoDB: a database name overriding the one in
+     * DATABASE_URL's path (unset: the URL's). No default here, so that an unset value can mean each of these.
+     */
     DATABASE_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower case letters, digits and _ (at most 63), such as public')
-      .default('public'),
+      .optional(),
     /**
      * Key ring sealing secrets at rest: `"<id>:<base64 of 32 bytes>,…"`, the first key seals, all keys open. Required
      * in production; elsewhere a development key is generated into DEV_KEY_FILE. Create one with `oauth-cc keys generate`.

@@ -27,7 +27,6 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       callPartitions: 1,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
-      databaseSchema: 'public',
       devKeyFile: '.dev-keys',
       logLevel: 'info',
       queuePrefix: 'bull',

@@ -180,7 +180,7 @@ describe('secret scan after a full run', () => {
     expect(tokens.length).toBeGreaterThan(8);
     const haystacks = {
       redis: await dumpRedis(h.runtime.redis, h.config.queuePrefix),
-      store: await dumpSchema(DATABASE_URL, h.config.databaseSchema),
+      store: await dumpSchema(DATABASE_URL, h.config.databaseSchema ?? 'public'),
       logs: h.logs.join(''),
       board: await boardAnswers(),
     };

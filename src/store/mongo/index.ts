@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import type { Store } from '../port.js';
 import { mongoConnections } from './connections.js';
 import { mongoConnectors } from './connectors.js';
+import { databaseName } from './database-name.js';
 import { storeUnavailable, toStoreError } from './errors.js';
 import { defineModels } from './models.js';
 import { mongoOutbox } from './outbox.js';
@@ -10,7 +11,10 @@ import { mongoOutbox } from './outbox.js';
 export interface MongoOptions {
   /** `mongodb://` or `mongodb+srv://` connection string. */
   url: string;
-  /** Database to use instead of the one named in the URL; tests use one per run to isolate. */
+  /**
+   * Database to use instead of the one named in the URL's path (DATABASE_SCHEMA, when set); tests use one per run
+   * to isolate. Without either, the store refuses to start.
+   */
   dbName?: string;
   /**
    * How long an operation waits for a reachable server before failing with `store_unavailable`; a
@@ -33,6 +37,7 @@ function guarded<T extends object>(target: T, run: <R>(operation: () => Promise<
 }
 
 export function createMongoStore(options: MongoOptions): Store {
+  const dbName = databaseName(options.url, options.dbName);
   const connection = mongoose.createConnection();
   // Without a listener, a connection 'error' event would crash the process; operations report outages themselves.
   connection.on('error', () => {});
@@ -53,7 +58,7 @@ export function createMongoStore(options: MongoOptions): Store {
         ...(/[?&]serverSelectionTimeoutMS=/i.test(options.url)
           ? {}
           : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000 }),
-        ...(options.dbName === undefined ? {} : { dbName: options.dbName }),
+        dbName,
       })
       .catch((error: unknown) => {
         opening = undefined;
