@@ -11,6 +11,7 @@ import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 import { isSecureUrl, SECURE_URL_HINT } from './definitions/urls.js';
 import { AppError } from './errors.js';
+import { LOOPBACK_NETWORKS, parseNetworks } from './http/egress.js';
 import { KeyRing } from './secrets/keyring.js';
 import { TransportKeyRing } from './secrets/transport.js';
 
@@ -171,6 +172,23 @@ export const configSchema = z
     BOARD_TOKEN: z.string().optional(),
     /** The board shows but cannot retry, remove or clean jobs. @default false */
     BOARD_READ_ONLY: boolean(false),
+    /**
+     * Networks (CIDRs, IPv4 and IPv6, separated by commas) that outgoing requests may reach although they are not
+     * public, such as a private API or a local test provider: `10.1.0.0/16,fd00:1::/64`. Every other address that
+     * is not public (loopback, private, link-local, …) is refused (`egress_denied`).
+     * @default none in production; `127.0.0.0/8,::1/128` otherwise (`egressAllowedNetworksOf`)
+     */
+    EGRESS_ALLOWED_NETWORKS: z
+      .string()
+      .transform((value, context) => {
+        try {
+          return parseNetworks(value);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     /** PEM file of extra certificate authorities trusted by outgoing requests. */
     EXTRA_CA_CERTS: z.string().refine(existsSync, 'file not found').optional(),
     /** Receives connection events by HTTP POST, when set. */
@@ -272,6 +290,11 @@ type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
 export type Config = { readonly [K in keyof Env as CamelCase<K & string>]: Env[K] };
 
 const camelCase = (name: string) => name.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** The networks outgoing requests may reach although not public: the setting, or the default of the environment. */
+export function egressAllowedNetworksOf(config: Config): readonly string[] {
+  return config.egressAllowedNetworks ?? (config.nodeEnv === 'production' ? [] : LOOPBACK_NETWORKS);
+}
 
 /** Every variable the configuration reads. */
 export function configVariableNames(): string[] {

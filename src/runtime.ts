@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
-import type { Config } from './config.js';
+import { type Config, egressAllowedNetworksOf } from './config.js';
 import { BudgetGate } from './connections/budgets/gate.js';
 import { ConnectionCache } from './connections/cache.js';
 import type { Services } from './connections/services.js';
@@ -58,9 +58,16 @@ export interface RuntimeOptions {
 /** The lock outlives the slowest token request, so a live holder never loses it mid-request. */
 const LOCK_SLACK_MS = 10_000;
 
-/** The outbound transport as every process that reaches providers makes it (workers, the CLI's `connectors try`). */
-export function createTransportFrom(config: Config): HttpTransport {
-  return createTransport({ extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined });
+/**
+ * The outbound transport as every process that reaches providers makes it (workers, the CLI's `connectors try`):
+ * trusted CAs and the egress policy from the config; refusals are told to the observer (metrics).
+ */
+export function createTransportFrom(config: Config, observer: DomainObserver = {}): HttpTransport {
+  return createTransport({
+    extraCa: config.extraCaCerts ? readFileSync(config.extraCaCerts, 'utf8') : undefined,
+    allowedNetworks: egressAllowedNetworksOf(config),
+    ...(observer.egressDenied && { onEgressDenied: observer.egressDenied }),
+  });
 }
 
 export async function createRuntime(config: Config, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -68,7 +75,8 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     { encryptionKeys: config.encryptionKeys, nodeEnv: config.nodeEnv, devKeyFile: config.devKeyFile },
     log,
   );
-  const transport = createTransportFrom(config);
+  const observer = options.observer ?? {};
+  const transport = createTransportFrom(config, observer);
   const store = instrumentStore(
     await createStore(config.databaseUrl, { schema: config.databaseSchema }),
     config.databaseUrl,
@@ -91,7 +99,6 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   for (const queue of allQueues)
     queue.on('error', (error) => log.warn({ err: { message: error.message } }, 'queue error'));
 
-  const observer = options.observer ?? {};
   const services: Services = {
     store,
     keys,

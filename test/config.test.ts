@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { configVariableNames, loadConfig } from '../src/config.js';
+import { configVariableNames, egressAllowedNetworksOf, loadConfig } from '../src/config.js';
 import { AppError } from '../src/errors.js';
 import { KeyRing } from '../src/secrets/keyring.js';
 
@@ -123,6 +123,10 @@ describe('loadConfig', () => {
       [{ TRANSPORT_PRIVATE_KEYS: 't1:secretpw' }, 'TRANSPORT_PRIVATE_KEYS: key "t1" is'],
       [{ BOARD_USER: 'admin' }, 'BOARD_PASSWORD: set BOARD_USER and BOARD_PASSWORD together'],
       [{ CALL_TIMEOUT_MS: '200000' }, 'CALL_TIMEOUT_MS: must be at most CALL_MAX_TIMEOUT_MS (120000)'],
+      [
+        { EGRESS_ALLOWED_NETWORKS: '10.0.0.0/8,secretpw' },
+        'EGRESS_ALLOWED_NETWORKS: entry 2 is not a network: write CIDRs separated by commas, such as 10.0.0.0/8,fd00::/8',
+      ],
     ];
     for (const [env, expected] of cases) {
       const message = configError(env);
@@ -144,6 +148,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...production, ...webhook, WEBHOOK_SECRET: 's' }).webhookSecret).toBe('s');
     expect(loadConfig({ ...production }).webhookUrl).toBeUndefined();
     expect(loadConfig({ NODE_ENV: 'development', ...webhook }).webhookUrl).toBe(webhook.WEBHOOK_URL);
+  });
+
+  it('allows egress to loopback outside production by default, to no private network in production', () => {
+    expect(egressAllowedNetworksOf(loadConfig({}))).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(egressAllowedNetworksOf(loadConfig({ NODE_ENV: 'test' }))).toEqual(['127.0.0.0/8', '::1/128']);
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: KeyRing.generateKey('k1') };
+    expect(egressAllowedNetworksOf(loadConfig(production))).toEqual([]);
+    const listed = { ...production, EGRESS_ALLOWED_NETWORKS: ' 10.1.0.0/16 , fd00:1::/64' };
+    expect(egressAllowedNetworksOf(loadConfig(listed))).toEqual(['10.1.0.0/16', 'fd00:1::/64']);
   });
 
   it('when several values are bad, all are named on the same line', () => {
@@ -211,6 +224,7 @@ describe('loadConfig', () => {
         'BOARD_TOKEN',
         'BOARD_READ_ONLY',
         'EXTRA_CA_CERTS',
+        'EGRESS_ALLOWED_NETWORKS',
         'WEBHOOK_URL',
         'WEBHOOK_SECRET',
         'WEBHOOK_RETRY_SECONDS',
@@ -247,6 +261,20 @@ describe('exitOnConfigError', () => {
     );
     expect(failure).toMatchObject({ code: 1, stdout: '' });
     expect(failure!.stderr).toBe('Invalid configuration: REDIS_URL: must be a redis:// or rediss:// URL\n');
+  });
+
+  it('when the allowed networks are malformed, the worker stops with one line naming the variable', async () => {
+    const child = run(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
+      env: { PATH: process.env.PATH, EGRESS_ALLOWED_NETWORKS: '10.0.0.0/33' },
+    });
+    const failure = await child.then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({ code: 1, stdout: '' });
+    expect(failure!.stderr).toBe(
+      'Invalid configuration: EGRESS_ALLOWED_NETWORKS: entry 1 is not a network: write CIDRs separated by commas, such as 10.0.0.0/8,fd00::/8\n',
+    );
   });
 
   it('when a production worker has a webhook URL but no secret, it stops with one line before connecting anywhere', async () => {

@@ -1,9 +1,11 @@
 /**
  * Checks every template of a definition where it is used: variables exist and are known at that moment, secrets
- * stay out of URLs, query strings and names, URLs are https (or loopback http), and static text does not look like
- * a credential.
+ * stay out of URLs, query strings and names, URLs are https (or loopback http) and warned about when their literal
+ * host is not public, and static text does not look like a credential.
  */
+import { isIP } from 'node:net';
 import { isAppError } from '../errors.js';
+import { classifyAddress, describeClass } from '../http/egress.js';
 import { credentialHint } from './credentials.js';
 import { type DefinitionIssue, error, type PathSegment, warning } from './issues.js';
 import type { FieldDefinition } from './schema.js';
@@ -183,14 +185,34 @@ function checkUrl(place: TemplatePlace, ctx: CheckContext): DefinitionIssue[] {
   const url = sampleUrl(pieces);
   if (url === undefined) return [error(place.path, 'not a valid absolute URL, such as https://api.example.com/v1/')];
   if (!isSecureUrl(url)) return [error(place.path, SECURE_URL_HINT)];
-  if (place.kind !== 'allowedUrl') return [];
+  const egress = nonPublicHostWarning(url, place.path);
+  if (place.kind !== 'allowedUrl') return egress;
   if (pieces.some((piece) => piece.slot === 'query' || piece.slot === 'fragment')) {
     return [error(place.path, 'an allowed URL is a prefix; remove the query and fragment')];
   }
   if (!pieces.some((piece) => piece.slot === 'path')) {
     return [error(place.path, `add a path prefix, such as ${place.template}/`)];
   }
-  return [];
+  return egress;
+}
+
+/**
+ * A warning when the URL's literal host is not public (`localhost`, `10.0.0.5`, `[fd00::1]`): workers refuse it
+ * unless their EGRESS_ALLOWED_NETWORKS lists it, which is right for a local test provider and wrong for a shared
+ * definition. A templated host is only known at connect time, where the egress policy decides.
+ */
+function nonPublicHostWarning(url: URL, path: PathSegment[]): DefinitionIssue[] {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const classification =
+    host === 'localhost' ? { class: 'loopback' as const } : isIP(host) ? classifyAddress(host) : undefined;
+  if (classification?.class === undefined) return [];
+  return [
+    warning(
+      path,
+      `${url.hostname} is ${describeClass(classification)}, not a public address: workers refuse requests to it ` +
+        '(egress_denied) unless EGRESS_ALLOWED_NETWORKS lists its network',
+    ),
+  ];
 }
 
 /** All problems of one template at one place. */

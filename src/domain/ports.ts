@@ -84,4 +84,9 @@ export interface DomainObserver {
   budgetWaited?(connector: string, ms: number): void;
   /** An API answered a call with 429. */
   rateLimitAnswered?(connector: string): void;
+  /**
+   * The egress policy refused a connection attempt; `reason` is the class of the address (`loopback`, `private`,
+   * …) or `plain_http`.
+   */
+  egressDenied?(reason: string): void;
 }

@@ -13,6 +13,7 @@
  * - matches paths at a segment boundary: `/v1` allows `/v1` and `/v1/x` but not `/v10`; `/v1/` allows `/v1/x` only.
  */
 import { AppError } from '../errors.js';
+import { isLoopbackAddress } from './egress.js';
 
 export interface AllowedUrl {
   /** Normalised form, as shown in messages. */
@@ -34,12 +35,13 @@ function describe(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-/** True for `localhost`, 127.0.0.0/8 and `::1` (bracketed or not). Expects a canonical (WHATWG) hostname. */
+/**
+ * True for `localhost` and loopback addresses in any form (127.0.0.0/8, `::1`, `[::ffff:7f00:1]`, bracketed or not).
+ * Expects a canonical (WHATWG) hostname.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
-  if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
-  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return octets?.slice(1).every((octet) => Number(octet) <= 255) ?? false;
+  return host === 'localhost' || isLoopbackAddress(host.replace(/^\[(.*)\]$/, '$1'));
 }
 
 /** Decodes `%XX` until nothing changes, byte by byte; enough to find ASCII `/`, `\`, `.` and NUL in any encoding. */

@@ -153,8 +153,12 @@ function isTlsFailure(code: string): boolean {
 }
 
 function toAppError(error: unknown, outbound: OutboundRequest, timeoutMs: number): AppError {
-  if (error instanceof AppError) return error;
   const what = describeRequest(outbound.method, outbound.url);
+  // The egress policy refuses in the connector, which knows the address but not the request.
+  if (error instanceof AppError && error.code === 'egress_denied') {
+    return new AppError(error.kind, error.code, `${what}: ${error.message}`);
+  }
+  if (error instanceof AppError) return error;
   const code = errorCode(error);
   if (TIMEOUT_CODES.has(code)) {
     return new AppError('transient', 'timeout', `${what}: no answer within ${timeoutMs} ms`, { cause: error });

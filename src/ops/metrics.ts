@@ -6,7 +6,7 @@
  *   the jobs of every worker process once, wherever they ran;
  * - job durations: Worker events of the workers in this process (only the process that ran a job knows when it
  *   started and finished each attempt);
- * - token requests, renewals, lock waits, budget waits and 429 answers: the domain's `DomainObserver` hooks, per
+ * - token requests, renewals, lock waits, budget waits, 429 answers and egress refusals: the `DomainObserver` hooks, per
  *   process (renewals are counted by `src/scheduler/metrics.ts` in prom-client's default registry, which `text()`
  *   includes);
  * - queue depths and connections by status: read on each scrape, so they are never stale.
@@ -15,6 +15,7 @@ import { type JobType, type Queue, QueueEvents, type Worker } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry, register } from 'prom-client';
 import { CONNECTION_EVENT_TYPES, CONNECTION_STATUSES } from '../domain/model.js';
 import type { DomainObserver } from '../domain/ports.js';
+import { ADDRESS_CLASSES } from '../http/egress.js';
 import type { Logger } from '../log.js';
 import { CALL_JOB, CONNECTION_JOBS } from '../queue/names.js';
 import { createRedis, type RedisTarget } from '../queue/redis.js';
@@ -106,6 +107,12 @@ export class Metrics {
       labelNames: ['connector'],
       registers,
     });
+    const egressDenied = new Counter({
+      name: `${PREFIX}egress_denied_total`,
+      help: 'Outbound connection attempts refused by the egress policy (EGRESS_ALLOWED_NETWORKS), by address class',
+      labelNames: ['class'],
+      registers,
+    });
     this.observer = {
       tokenRequested: (connector, outcome) => tokenRequests.inc({ connector, outcome }),
       budgetWaited: (connector, ms) => {
@@ -115,6 +122,7 @@ export class Metrics {
       rateLimitAnswered: (connector) => answered429.inc({ connector }),
       renewed: renewalMetrics.renewed,
       lockWaited: () => lockWaits.inc(),
+      egressDenied: (reason) => egressDenied.inc({ class: knownEgressRefusal(reason) }),
     };
   }
 
@@ -217,4 +225,11 @@ export function knownJobName(name: string | null | undefined): string {
 async function jobName(queue: Queue, jobId: string): Promise<string> {
   const job = await queue.getJob(jobId).catch(() => undefined);
   return knownJobName(job?.name);
+}
+
+const EGRESS_REFUSALS: ReadonlySet<string> = new Set([...ADDRESS_CLASSES, 'plain_http']);
+
+/** An egress refusal's reason as a label: an address class, `plain_http`, or `unknown`. */
+function knownEgressRefusal(reason: string): string {
+  return EGRESS_REFUSALS.has(reason) ? reason : 'unknown';
 }

@@ -72,6 +72,22 @@ describe('connectors validate', { timeout: 120_000 }, () => {
     expect(result.stdout).toContain(`${second}: key: connector key "example-api" is already defined in ${first}`);
   });
 
+  it('when a definition names an address that is not public, it warns and exits 0', async () => {
+    const folder = await mkdtemp(join(dir, 'private-'));
+    const file = await writeDefinition(folder, 'a.json', (d) => {
+      d.token.url = 'https://169.254.169.254/oauth/token';
+    });
+
+    const result = await cli(['connectors', 'validate', folder], {});
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `${file}: token.url: warning: 169.254.169.254 is link-local (cloud metadata included), not a public address: ` +
+        'workers refuse requests to it (egress_denied) unless EGRESS_ALLOWED_NETWORKS lists its network',
+    );
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('1 file checked: 0 errors, 1 warning');
+  });
+
   it('when the path does not exist, it says so in one line and exits 1', async () => {
     const result = await cli(['connectors', 'validate', join(dir, 'missing.json')], {});
     expect(result.code).toBe(1);

@@ -201,6 +201,32 @@ describe('validateDefinition', () => {
     ]);
   });
 
+  it('when a URL names an address that is not public, in any spelling, it warns but accepts', () => {
+    const warned = (url: string) =>
+      issuesOf((d) => {
+        d.token.url = url;
+      }).map((issue) => formatIssue(issue));
+    expect(warned('https://10.0.0.5/oauth/token')).toEqual([
+      'token.url: warning: 10.0.0.5 is private (RFC 1918), not a public address: workers refuse requests to it ' +
+        '(egress_denied) unless EGRESS_ALLOWED_NETWORKS lists its network',
+    ]);
+    expect(warned('https://2130706433/oauth/token')).toEqual([expect.stringMatching(/127\.0\.0\.1 is loopback/)]);
+    expect(warned('https://[::ffff:a9fe:a9fe]/t')).toEqual([
+      expect.stringMatching(/is link-local .*\(IPv4-mapped 169\.254\.169\.254\)/),
+    ]);
+    expect(warned('http://localhost:8080/t')).toEqual([
+      expect.stringMatching(/^token\.url: warning: localhost is loopback/),
+    ]);
+    expect(
+      issuesOf((d) => {
+        d.allowedUrls = ['https://[fd00::1]/v1/'];
+      }).map((issue) => formatIssue(issue)),
+    ).toEqual([expect.stringMatching(/^allowedUrls\[0\]: warning: \[fd00::1\] is unique local/)]);
+    // Public literals and templated hosts are the egress policy's to judge at connect time.
+    expect(warned('https://8.8.8.8/t')).toEqual([]);
+    expect(warned('https://{{environment}}.acme.test/t')).toEqual([]);
+  });
+
   it('when the Authorization header uses {{access_token}}, it does not warn', () => {
     expect(issuesOf((d) => (d.requestDefaults = { headers: { Authorization: 'Bearer {{access_token}}' } }))).toEqual(
       [],
