@@ -8,6 +8,7 @@
  */
 import { type Dispatcher, request } from 'undici';
 import { AppError } from '../errors.js';
+import { type Deadline, Deadlines } from './deadline.js';
 import { type ClientCertificate, Dispatchers, type TransportOptions } from './dispatcher.js';
 
 export type { TransportOptions } from './dispatcher.js';
@@ -17,7 +18,7 @@ export interface OutboundRequest {
   url: string;
   headers: Record<string, string>;
   body?: string | Uint8Array;
-  /** Overall budget; connect, headers and body timeouts derive from it. @default 30000 */
+  /** Budget of the whole request, from connecting to the last byte of the answer. @default 30000 */
   timeoutMs?: number;
   /** Larger responses fail with AppError('permanent', 'response_too_large'). @default 10 MiB */
   maxResponseBytes?: number;
@@ -48,31 +49,45 @@ const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** A transport with its own connection pools. */
 export function createTransport(options: TransportOptions = {}): HttpTransport {
   const dispatchers = new Dispatchers(options);
-  return { send: (outbound) => send(dispatchers, outbound), close: () => dispatchers.close() };
+  const deadlines = new Deadlines();
+  return {
+    send: (outbound) => send(dispatchers, deadlines, outbound),
+    close: async () => {
+      deadlines.close();
+      await dispatchers.close();
+    },
+  };
 }
 
 /**
- * Sends one request. The budget bounds each phase with undici's own timers: connecting (the dispatcher's connect
- * timeout), waiting for the headers, and every pause in the body. No timer or AbortController of ours is created per
- * request: on the call path that cost shows (docs/PERFORMANCE.md).
+ * Sends one request within its budget as a whole: a deadline (deadline.ts) aborts it in whatever phase it is once
+ * the budget is spent, up to SWEEP_MS late; undici's own connect, headers and body timeouts stay as a first line.
+ * No timer or AbortController of ours is created per request: on the call path that cost shows (docs/PERFORMANCE.md).
  */
-async function send(dispatchers: Dispatchers, outbound: OutboundRequest): Promise<InboundResponse> {
+async function send(
+  dispatchers: Dispatchers,
+  deadlines: Deadlines,
+  outbound: OutboundRequest,
+): Promise<InboundResponse> {
   const timeoutMs = outbound.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = outbound.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const deadline = deadlines.start(timeoutMs, outbound.signal);
   try {
     const response = await request(outbound.url, {
       dispatcher: dispatchers.for(outbound.tls),
       method: outbound.method as 'GET',
       headers: outbound.headers,
       body: outbound.body,
-      signal: outbound.signal,
+      signal: deadline,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
     const body = await readBody(response.body, response.headers['content-length'], maxBytes, outbound);
     return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
   } catch (error) {
-    throw toAppError(error, outbound, timeoutMs);
+    throw toAppError(error, outbound, timeoutMs, deadline);
+  } finally {
+    deadlines.end(deadline);
   }
 }
 
@@ -152,7 +167,7 @@ function isTlsFailure(code: string): boolean {
   );
 }
 
-function toAppError(error: unknown, outbound: OutboundRequest, timeoutMs: number): AppError {
+function toAppError(error: unknown, outbound: OutboundRequest, timeoutMs: number, deadline: Deadline): AppError {
   const what = describeRequest(outbound.method, outbound.url);
   // The egress policy refuses in the connector, which knows the address but not the request.
   if (error instanceof AppError && error.code === 'egress_denied') {
@@ -160,10 +175,10 @@ function toAppError(error: unknown, outbound: OutboundRequest, timeoutMs: number
   }
   if (error instanceof AppError) return error;
   const code = errorCode(error);
-  if (TIMEOUT_CODES.has(code)) {
+  if (deadline.expired || TIMEOUT_CODES.has(code)) {
     return new AppError('transient', 'timeout', `${what}: no answer within ${timeoutMs} ms`, { cause: error });
   }
-  if (outbound.signal?.aborted) {
+  if (deadline.aborted) {
     return new AppError('transient', 'aborted', `${what}: request aborted`, { cause: error });
   }
   if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL') {

@@ -78,6 +78,51 @@ describe('send', () => {
     await expect(get('/api/slow?ms=2000&phase=body', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'timeout' });
   });
 
+  describe('an upstream that drips one byte at a time, each pause shorter than the budget', () => {
+    const BUDGET_MS = 1_000;
+    /** Answers headers at once (`length`: with Content-Length, else chunked), then one byte every 300 ms, forever. */
+    async function drip(length: boolean) {
+      const timers = new Set<NodeJS.Timeout>();
+      const server = createServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => {
+          socket.write(
+            length
+              ? 'HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n'
+              : 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n',
+          );
+          const timer = setInterval(() => socket.write(length ? 'x' : '1\r\nx\r\n'), 300);
+          timers.add(timer);
+          socket.once('close', () => clearInterval(timer));
+        });
+      }).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const { port } = server.address() as { port: number };
+      const close = () => {
+        for (const timer of timers) clearInterval(timer);
+        server.close();
+      };
+      return { url: `http://127.0.0.1:${port}/drip`, close };
+    }
+
+    for (const length of [true, false]) {
+      it(`ends at its budget as a whole (${length ? 'content-length' : 'chunked'}), as a transient timeout`, async () => {
+        const upstream = await drip(length);
+        const started = Date.now();
+        const error = await send({ method: 'GET', url: upstream.url, headers: {}, timeoutMs: BUDGET_MS }).catch(
+          (e: Error) => e,
+        );
+        const elapsed = Date.now() - started;
+        upstream.close();
+        expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
+        expect((error as Error).message).toBe(`GET ${upstream.url}: no answer within ${BUDGET_MS} ms`);
+        // Ends at the budget (plus the sweep's 100 ms); before, every byte restarted the body timeout.
+        expect(elapsed).toBeGreaterThanOrEqual(BUDGET_MS - 10);
+        expect(elapsed).toBeLessThan(5 * BUDGET_MS);
+      });
+    }
+  });
+
   it('when the connection is refused, it is a transient network error', async () => {
     const server = createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
