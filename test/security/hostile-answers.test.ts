@@ -240,3 +240,22 @@ describe('transport headers', () => {
     );
   });
 });
+
+describe('an upstream that drips one byte at a time', () => {
+  it('ends each attempt of a call at its timeoutMs as a whole, though no pause is ever as long', async () => {
+    const TIMEOUT_MS = 1_000;
+    const before = h.provider.stats.apiRequests;
+    const started = Date.now();
+    const reason = await h.client
+      .call({ owner: 'bystander', connectionId: bystander, url: 'drip?every=200', timeoutMs: TIMEOUT_MS })
+      .then(
+        () => 'completed',
+        (error: Error) => error.message,
+      );
+    const elapsedMs = Date.now() - started;
+    expect(reason).toMatch(/^\[timeout\] GET http:\/\/127\.0\.0\.1:\d+\/api\/drip: no answer within 1000 ms/);
+    // JOB_ATTEMPTS=2: two attempts of about a second each. Before, each byte restarted the body timeout: endless.
+    expect(h.provider.stats.apiRequests - before).toBe(2);
+    expect(elapsedMs).toBeLessThan(5 * 2 * TIMEOUT_MS + 5_000);
+  }, 60_000);
+});

@@ -151,7 +151,8 @@ export function tlsFixture(
   return readFileSync(new URL(name, TLS_DIR), 'utf8');
 }
 
-export async function startProvider(options: { https?: boolean } = {}): Promise<TestProvider> {
+/** `host`: the loopback address to listen on (127.0.0.0/8 is all this machine's). @default 127.0.0.1 */
+export async function startProvider(options: { https?: boolean; host?: string } = {}): Promise<TestProvider> {
   const provider = new Provider();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     provider.handle(req, res).catch((error: unknown) => {
@@ -174,10 +175,11 @@ export async function startProvider(options: { https?: boolean } = {}): Promise<
     : createHttpServer(handler);
   // Longer than the clients' keep-alive, so benchmarks measure requests rather than reconnects.
   server.keepAliveTimeout = 65_000;
-  server.listen(0, '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  provider.url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
+  provider.url = `${options.https ? 'https' : 'http'}://${host}:${port}`;
   provider.server = server;
   return provider;
 }
@@ -570,6 +572,7 @@ class Provider implements TestProvider {
       return large(res, Number(url.searchParams.get('bytes') ?? 0), url.searchParams.has('chunked'));
     if (path === '/api/slow')
       return slow(res, Number(url.searchParams.get('ms') ?? 1000), url.searchParams.get('phase'));
+    if (path === '/api/drip') return drip(res, Number(url.searchParams.get('every') ?? 500));
     const text = body.toString('utf8');
     const query: Record<string, string | string[]> = {};
     for (const key of new Set(url.searchParams.keys())) {
@@ -719,6 +722,15 @@ async function large(res: ServerResponse, bytes: number, chunked: boolean): Prom
 }
 
 /** Waits before the headers, or (`phase=body`) sends the headers and a first chunk, then waits before the rest. */
+/** Headers at once, then one byte of body every `everyMs`, until the client goes away: every pause stays short. */
+async function drip(res: ServerResponse, everyMs: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  while (!res.destroyed) {
+    res.write('.');
+    await sleep(everyMs);
+  }
+}
+
 async function slow(res: ServerResponse, ms: number, phase: string | null): Promise<void> {
   if (phase === 'body') {
     res.writeHead(200, { 'content-type': 'application/json' });
