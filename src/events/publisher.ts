@@ -9,7 +9,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ConnectionEvent } from '../domain/model.js';
 import type { Logger } from '../log.js';
-import type { OutboxStore } from '../store/port.js';
+import type { HeldClaim, OutboxStore } from '../store/port.js';
 import { ATTR } from '../telemetry/attributes.js';
 import { inSpan } from '../telemetry/tracing.js';
 
@@ -59,23 +59,22 @@ export class EventPublisher {
   async publishOnce(): Promise<number> {
     const claimed = await this.outbox.claim(this.batchSize, this.leaseMs);
     if (claimed.length === 0) return 0;
-    const connectionIds = claimed.map((pending) => pending.connectionId);
     const events = claimed.flatMap((pending) => pending.events);
-    await inSpan('events.publish', { [ATTR.eventCount]: events.length }, () => this.send(connectionIds, events));
+    await inSpan('events.publish', { [ATTR.eventCount]: events.length }, () => this.send(claimed, events));
     return claimed.length;
   }
 
   /** Adds the events to the queue, then removes them from the outbox; on failure gives the claims back at once. */
-  private async send(connectionIds: string[], events: ConnectionEvent[]): Promise<void> {
+  private async send(claims: readonly HeldClaim[], events: ConnectionEvent[]): Promise<void> {
     try {
       await this.queue.addBulk(events.map((event) => eventJob(event, this.options.retentionCount)));
     } catch (error) {
       // Give the claims back at once, so the next round (here or elsewhere) retries without waiting for the lease.
-      await this.outbox.release(connectionIds, []).catch(() => {});
+      await this.outbox.release(claims, []).catch(() => {});
       throw error;
     }
     await this.outbox.release(
-      connectionIds,
+      claims,
       events.map((event) => event.id),
     );
   }

@@ -28,7 +28,15 @@ export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 export interface PendingEvents {
   connectionId: string;
   events: ConnectionEvent[];
+  /**
+   * The claim's fencing token: a release that passes it applies only while this claim is still the connection's
+   * current one, so a publisher whose lease lapsed and was taken over cannot end or empty the newer claim.
+   */
+  claim: string;
 }
+
+/** What a release names: the connection and the claim it was given. */
+export type HeldClaim = Pick<PendingEvents, 'connectionId' | 'claim'>;
 
 export interface Page<T> {
   items: T[];
@@ -90,8 +98,12 @@ export interface ConnectionStore {
 export interface OutboxStore {
   /** Claims up to `limit` connections with pending events, unclaimed or whose lease ended, for `leaseMs`. */
   claim(limit: number, leaseMs: number): Promise<PendingEvents[]>;
-  /** Removes the events `publishedEventIds` from these connections' outboxes and ends their claims. */
-  release(connectionIds: readonly string[], publishedEventIds: readonly string[]): Promise<void>;
+  /**
+   * Removes the events `publishedEventIds` from these connections' outboxes and ends their claims; a connection
+   * whose current claim is no longer the one named is left as it is (its events are published again, under the
+   * same ids, by the publisher holding it now).
+   */
+  release(claims: readonly HeldClaim[], publishedEventIds: readonly string[]): Promise<void>;
 }
 
 export interface Store {

@@ -326,7 +326,7 @@ function storeContract(name: string, target: () => Target) {
       const drain = async (target = store) => {
         const claimed = await target.outbox.claim(1000, 60_000);
         await target.outbox.release(
-          claimed.map((pending) => pending.connectionId),
+          claimed,
           claimed.flatMap((pending) => pending.events.map((item) => item.id)),
         );
         return new Map(claimed.map((pending) => [pending.connectionId, pending.events]));
@@ -424,8 +424,30 @@ function storeContract(name: string, target: () => Target) {
         const [claimed] = await store.outbox.claim(10, 60_000);
         const after = event(connection, 'connection.tested');
         await connections().update(connection.id, 2, {}, [after]);
-        await store.outbox.release([connection.id], claimed?.events.map((item) => item.id) ?? []);
+        await store.outbox.release(claimed ? [claimed] : [], claimed?.events.map((item) => item.id) ?? []);
         expect((await drain()).get(connection.id)).toEqual([after]);
+      });
+
+      it('when a lapsed claim was taken over, the old release neither ends the new claim nor removes its events', async () => {
+        await drain();
+        const { connection } = await connections().upsert(connectionInput());
+        const pending = event(connection);
+        await connections().update(connection.id, 1, {}, [pending]);
+        const [stale] = await store.outbox.claim(10, 100);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const [current] = await other.outbox.claim(10, 60_000);
+        expect(stale?.connectionId).toBe(connection.id);
+        expect(current?.connectionId).toBe(connection.id);
+        expect(current?.claim).not.toBe(stale?.claim);
+
+        // The publisher that lost its lease releases late, as if it had published: nothing changes.
+        await store.outbox.release(stale ? [stale] : [], [pending.id]);
+        await store.outbox.release([{ connectionId: connection.id, claim: 'forged' }], [pending.id]);
+        expect(await store.outbox.claim(10, 60_000)).toEqual([]);
+
+        // The current holder gives its claim back unpublished: the event is still there for the next round.
+        await other.outbox.release(current ? [current] : [], []);
+        expect((await drain()).get(connection.id)).toEqual([pending]);
       });
     });
 

@@ -1,11 +1,12 @@
 /**
- * ConnectorStore on MongoDB. `apply` updates only a document whose canonical JSON differs; when the filter matches
- * nothing because the same definition is stored, the upsert's insert hits the unique key and reads as `unchanged`.
+ * ConnectorStore on MongoDB. `apply` (its command in connector-commands.ts) updates only a document whose canonical
+ * JSON differs; when the filter matches nothing because the same definition is stored, the upsert's insert hits the
+ * unique key and reads as `unchanged`.
  */
 import type { ConnectorStore, StoredConnector } from '../port.js';
-import { canonicalJson } from './canonical-json.js';
+import { applyCommand } from './connector-commands.js';
 import { isDuplicateKey } from './errors.js';
-import type { ConnectorDoc, Models } from './models.js';
+import { type ConnectorDoc, checkInsert, type Models } from './models.js';
 
 /** A concurrent first insert of a different definition can win once; then our update applies. */
 const APPLY_ATTEMPTS = 3;
@@ -19,20 +20,20 @@ const toStored = (doc: ConnectorDoc): StoredConnector => ({
 export function mongoConnectors({ Connectors }: Models): ConnectorStore {
   return {
     async apply(definition) {
-      const canonical = canonicalJson(definition);
+      const { canonical } = applyCommand(definition);
+      // What an insert would store, but for the server's updatedAt: PostgreSQL's NOT NULL key and definition.
+      await checkInsert(Connectors, { key: definition.key, definition: canonical, version: 1 }, ['updatedAt']);
       for (let attempt = 1; ; attempt++) {
         try {
-          const result = await Connectors.findOneAndUpdate(
-            { key: definition.key, definition: { $ne: canonical } },
-            { $set: { definition: canonical, updatedAt: new Date() }, $inc: { version: 1 } },
-            {
-              upsert: true,
-              setDefaultsOnInsert: false,
-              returnDocument: 'after',
-              includeResultMetadata: true,
-              lean: true,
-            },
-          );
+          // A fresh command each attempt: mongoose casts the documents it is given in place.
+          const { filter, update } = applyCommand(definition);
+          const result = await Connectors.findOneAndUpdate(filter, update, {
+            upsert: true,
+            setDefaultsOnInsert: false,
+            returnDocument: 'after',
+            includeResultMetadata: true,
+            lean: true,
+          });
           const doc = result.value as ConnectorDoc | null;
           if (!doc) throw new Error('apply returned no document');
           return {

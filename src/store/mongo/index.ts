@@ -5,6 +5,7 @@ import { mongoConnections } from './connections.js';
 import { mongoConnectors } from './connectors.js';
 import { databaseName } from './database-name.js';
 import { storeUnavailable, toStoreError } from './errors.js';
+import { syncIndexes } from './indexes.js';
 import { defineModels } from './models.js';
 import { mongoOutbox } from './outbox.js';
 
@@ -81,9 +82,9 @@ export function createMongoStore(options: MongoOptions): Store {
     outbox: guarded(mongoOutbox(models), run),
     migrate: () =>
       run(async () => {
-        // createIndexes is a no-op for an index that exists with the same spec, so concurrent runs are harmless.
-        await models.Connections.createIndexes();
-        await models.Connectors.createIndexes();
+        // Changed indexes are replaced, not kept (see indexes.ts); concurrent runs are harmless.
+        await syncIndexes(models.Connections);
+        await syncIndexes(models.Connectors);
       }),
     ping: () =>
       run(async () => {

@@ -2,8 +2,14 @@
  * Collections of the MongoDB adapter. Values whose keys come from outside (a definition's params and headers, a
  * provider's token response) are kept as JSON text, because MongoDB restricts field names with `.` or a leading `$`.
  */
-import { type Connection as MongooseConnection, Schema, type Types } from 'mongoose';
-import type { ConnectionEvent, ConnectionStatus, LastError, LastTest } from '../../domain/model.js';
+import { type Connection as MongooseConnection, Schema, type SchemaType, type Types } from 'mongoose';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionEvent,
+  type ConnectionStatus,
+  type LastError,
+  type LastTest,
+} from '../../domain/model.js';
 
 export interface ConnectionDoc {
   _id: Types.ObjectId;
@@ -35,6 +41,8 @@ export interface ConnectionDoc {
   outboxPending?: boolean;
   /** End of a publisher's claim on the outbox. */
   outboxClaimedUntil?: Date | null;
+  /** Fencing token of that claim; a release must name it. */
+  outboxClaim?: string;
 }
 
 export interface ConnectorDoc {
@@ -45,8 +53,9 @@ export interface ConnectorDoc {
   updatedAt: Date;
 }
 
-// Indexes are created by migrate(), not on model compilation; empty objects are kept as written; and commands are
-// never buffered (set here too, because models are compiled before the connection's own options are known).
+// Indexes are created by migrate() (see indexes.ts), not on model compilation; empty objects are kept as written;
+// and commands are never buffered (set here too, because models are compiled before the connection's own options
+// are known).
 const schemaOptions = {
   autoIndex: false,
   autoCreate: false,
@@ -55,19 +64,32 @@ const schemaOptions = {
   versionKey: false,
 } as const;
 
+/**
+ * The guards of PostgreSQL's `NOT NULL`: present and not null. Mongoose's own `required` also refuses '' (and an
+ * empty array), which PostgreSQL stores, so the check is replaced on these paths.
+ */
+function notNull(schema: Schema, paths: readonly string[]): void {
+  for (const path of paths) {
+    const type = schema.path(path) as SchemaType & { checkRequired: (value: unknown) => boolean };
+    type.required(true);
+    type.checkRequired = (value) => value !== null && value !== undefined;
+  }
+}
+
+// Arrays get no implicit [] (`default: undefined`): a missing `scopes` must fail as PostgreSQL's NOT NULL does.
 const connectionSchema = new Schema<ConnectionDoc>(
   {
-    connector: { type: String, required: true },
-    owner: { type: String, required: true },
-    uniqueId: { type: String, required: true },
+    connector: String,
+    owner: String,
+    uniqueId: String,
     name: String,
-    status: String,
+    status: { type: String, enum: CONNECTION_STATUSES },
     fields: Schema.Types.Mixed,
     secrets: Schema.Types.Mixed,
     accessToken: String,
     refreshToken: String,
     tokenType: String,
-    scopes: [String],
+    scopes: { type: [String], default: undefined },
     tokenMeta: String,
     testValues: String,
     expiresAt: Date,
@@ -77,12 +99,29 @@ const connectionSchema = new Schema<ConnectionDoc>(
     createdAt: Date,
     updatedAt: Date,
     version: Number,
-    outbox: [Schema.Types.Mixed],
+    outbox: { type: [Schema.Types.Mixed], default: undefined },
     outboxPending: Boolean,
     outboxClaimedUntil: Date,
+    outboxClaim: String,
   },
   { ...schemaOptions, collection: 'connections' },
 );
+// The NOT NULL columns of migrations.ts 002_connections; the others may be null.
+notNull(connectionSchema, [
+  'connector',
+  'owner',
+  'uniqueId',
+  'name',
+  'status',
+  'fields',
+  'secrets',
+  'scopes',
+  'tokenMeta',
+  'testValues',
+  'createdAt',
+  'updatedAt',
+  'version',
+]);
 connectionSchema.index({ connector: 1, owner: 1, uniqueId: 1 }, { unique: true, name: 'connections_account' });
 // Same role as PostgreSQL's partial index: only active connections are indexed, and a `$lte` date range skips the
 // null renewAt of tokens without expiry.
@@ -99,13 +138,15 @@ connectionSchema.index(
 
 const connectorSchema = new Schema<ConnectorDoc>(
   {
-    key: { type: String, required: true },
-    definition: { type: String, required: true },
+    key: String,
+    definition: String,
     version: Number,
     updatedAt: Date,
   },
   { ...schemaOptions, collection: 'connectors' },
 );
+// The NOT NULL columns of migrations.ts 001_connectors.
+notNull(connectorSchema, ['key', 'definition', 'version', 'updatedAt']);
 connectorSchema.index({ key: 1 }, { unique: true, name: 'connectors_key' });
 
 export function defineModels(connection: MongooseConnection) {
@@ -116,3 +157,22 @@ export function defineModels(connection: MongooseConnection) {
 }
 
 export type Models = ReturnType<typeof defineModels>;
+
+/** A compiled model, as far as its schema guards go. */
+interface Validating {
+  validate(document: object, pathsOrOptions?: string[] | { pathsToSkip: string[] }): Promise<unknown>;
+}
+
+/**
+ * Checks a whole document before it is inserted, as PostgreSQL's constraints check a row, but for the timestamps the
+ * server stamps (`stampedByServer`). Throws mongoose's ValidationError, which names each failing field.
+ */
+export async function checkInsert(model: Validating, document: object, stampedByServer: string[]): Promise<void> {
+  await model.validate(document, { pathsToSkip: stampedByServer });
+}
+
+/** Checks the fields an update writes (`$set`), as PostgreSQL checks the columns an UPDATE writes. */
+export async function checkSet(model: Validating, set: Record<string, unknown>): Promise<void> {
+  const paths = Object.keys(set);
+  if (paths.length > 0) await model.validate(set, paths);
+}

@@ -74,6 +74,12 @@ export const MIGRATIONS: readonly MigrationStep[] = [
       CREATE INDEX IF NOT EXISTS connections_outbox_idx ON ${table('connections')} (id)
         WHERE pending_events IS NOT NULL`,
   },
+  {
+    // The fencing token of the current outbox claim: a release names it, so a publisher whose lease lapsed and was
+    // taken over cannot release or empty the newer claim.
+    id: '006_connections_outbox_claim',
+    sql: (table) => `ALTER TABLE ${table('connections')} ADD COLUMN IF NOT EXISTS events_claim uuid`,
+  },
 ];
 
 export async function migrate(db: Db, steps: readonly MigrationStep[] = MIGRATIONS): Promise<void> {

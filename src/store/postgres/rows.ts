@@ -95,4 +95,5 @@ export function toConnection(row: ConnectionRow): Connection {
 // Canonical text form only: ids are handed out by the store, anything else cannot name a connection.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const isConnectionId = (id: string): boolean => UUID.test(id);
+export const isUuid = (value: string): boolean => UUID.test(value);
+export const isConnectionId = isUuid;
