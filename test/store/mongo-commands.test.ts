@@ -95,10 +95,11 @@ describe('MongoDB commands: connections', () => {
         tokenMeta: { 'a.b': 1, $c: 2 },
         testValues: null,
         refreshToken: null,
-        lastError: { code: 'invalid_client', message: 'm', at, detail: undefined } as never,
+        lastError: { code: 'invalid_client', message: 'm', at, detail: undefined },
         lastTest: null,
         name: undefined,
-      }),
+        // testValues may not be null; an untyped caller may still send it (the guards refuse it, see mongo-guards).
+      } as never),
     ).toEqual({
       tokenMeta: '{"a.b":1,"$c":2}',
       testValues: null,
