@@ -1,13 +1,18 @@
 /**
  * The store contract: one suite, run against every reachable adapter. PostgreSQL always runs (a fresh schema per
- * run); MongoDB runs when MONGODB_URL is set (a fresh database per run).
+ * run), and so does the embedded PostgreSQL (a fresh directory per run); MongoDB runs when MONGODB_URL is set (a
+ * fresh database per run).
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, ConnectionEventType, UpsertOutcome } from '../../src/domain/model.js';
 import { connectionEvent } from '../../src/events/event.js';
 import { createMongoStore } from '../../src/store/mongo/index.js';
+import { createEmbeddedStore } from '../../src/store/pglite/index.js';
 import type { Store } from '../../src/store/port.js';
 import { createPostgresStore } from '../../src/store/postgres/index.js';
 import { connectionInput, connectorDefinition, POSTGRES_URL, throwawaySchema } from './fixtures.js';
@@ -494,6 +499,18 @@ storeContract('PostgreSQL', () => {
   return {
     open: () => createPostgresStore({ url: POSTGRES_URL, schema: schema.name, poolSize: 25 }),
     cleanup: schema.drop,
+    absentId: '00000000-0000-4000-8000-000000000000',
+  };
+});
+
+// Both "processes" of the suite share the one instance of the directory, as stores opened in one process do.
+storeContract('embedded PostgreSQL (PGlite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oauth-cc-pglite-'));
+  return {
+    open: () => createEmbeddedStore({ dir }),
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
     absentId: '00000000-0000-4000-8000-000000000000',
   };
 });

@@ -1,6 +1,7 @@
 /**
  * The pool and the one query path of the PostgreSQL adapter: every statement goes through `query`, so connection
- * failures are mapped to `store_unavailable` in one place and table names are always schema-qualified.
+ * failures are mapped to `store_unavailable` in one place and table names are always schema-qualified. The pool is
+ * node-postgres' (`openDb`) or anything with the same surface (`dbOver`): the embedded store gives its own.
  */
 import pg from 'pg';
 import { AppError } from '../../errors.js';
@@ -22,8 +23,24 @@ export interface PostgresOptions {
   queryTimeoutMs?: number;
 }
 
+/** The part of a node-postgres pooled client the adapter uses. */
+export interface SqlClient {
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  /** Gives the client back; with an error, the client is broken and must not be used again. */
+  release(error?: Error): void;
+}
+
+/** The part of a node-postgres pool the adapter uses: without parameters a statement may hold several commands. */
+export interface SqlPool {
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  connect(): Promise<SqlClient>;
+  end(): Promise<void>;
+}
+
 export interface Db {
-  readonly pool: pg.Pool;
+  readonly pool: SqlPool;
   readonly schema: string;
   /** The schema name, quoted for SQL. */
   readonly quotedSchema: string;
@@ -46,14 +63,7 @@ export const ROLLBACK = Symbol('rollback');
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function openDb(options: PostgresOptions): Db {
-  const schema = options.schema ?? 'public';
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new AppError(
-      'invalid_input',
-      'invalid_config',
-      `schema: "${schema}" is not a valid schema name; use lower case letters, digits and _ (at most 63)`,
-    );
-  }
+  const schema = checkedSchema(options.schema);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -64,6 +74,23 @@ export function openDb(options: PostgresOptions): Db {
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process. The pool
   // already discards that client, and the next query reports the outage as store_unavailable.
   pool.on('error', () => {});
+  return dbOver(pool, schema);
+}
+
+function checkedSchema(schema = 'public'): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new AppError(
+      'invalid_input',
+      'invalid_config',
+      `schema: "${schema}" is not a valid schema name; use lower case letters, digits and _ (at most 63)`,
+    );
+  }
+  return schema;
+}
+
+/** The adapter's query path over `pool`, on the tables of `schema` (@default "public"). */
+export function dbOver(pool: SqlPool, schema?: string): Db {
+  schema = checkedSchema(schema);
   const quotedSchema = pg.escapeIdentifier(schema);
   return {
     pool,
@@ -78,7 +105,7 @@ export function openDb(options: PostgresOptions): Db {
       }
     },
     async transaction(work) {
-      let client: pg.PoolClient;
+      let client: SqlClient;
       try {
         client = await pool.connect();
       } catch (error) {
@@ -93,7 +120,10 @@ export function openDb(options: PostgresOptions): Db {
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const result = await work(async (sql, params = []) => (await client.query(sql, params)).rows);
+        const result = await work(
+          async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
+            (await client.query<R>(sql, params)).rows,
+        );
         await client.query(result === ROLLBACK ? 'ROLLBACK' : 'COMMIT');
         return result;
       } catch (error) {
