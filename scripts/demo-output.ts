@@ -1,4 +1,5 @@
 /** The demo's configuration and its printing: each step with its result, readable, and a final secret check. */
+import { join } from 'node:path';
 import { type Config, loadConfig } from '../src/config.js';
 import { maskSecretsDeep } from '../src/log.js';
 import { KeyRing } from '../src/secrets/keyring.js';
@@ -13,13 +14,16 @@ export function say(text: string): void {
 
 /**
  * The machine's Redis and database (REDIS_URL, DATABASE_URL, LOG_LEVEL are honoured), with the demo's own queue
- * prefix, PostgreSQL schema and a key ring of its own, so that it can neither disturb nor read real work.
+ * prefix, PostgreSQL schema and a key ring of its own, so that it can neither disturb nor read real work. Without
+ * DATABASE_URL its embedded store has a directory of its own, so that it runs beside an `npm start`, which holds
+ * the default one.
  */
 export function demoConfig(): Config {
   return loadConfig({
     // Expected failures (step 6) would log warnings between the steps.
     LOG_LEVEL: 'error',
     ...process.env,
+    DATA_DIR: join(process.env.DATA_DIR || '.data', 'demo'),
     NODE_ENV: 'development',
     QUEUE_PREFIX: 'oauth-cc-demo',
     DATABASE_SCHEMA: 'oauth_cc_demo',

@@ -79,11 +79,22 @@ export const configSchema = z
       .regex(/^[0-9]+(?:,[0-9]+)*$/, 'must be partition numbers separated by commas, such as 0,2')
       .transform((value) => [...new Set(value.split(',').map(Number))].sort((a, b) => a - b))
       .optional(),
-    /** The store: PostgreSQL or MongoDB, chosen by the scheme. @default "postgres://postgres@127.0.0.1:5432/postgres" */
-    DATABASE_URL: url(
-      ['postgres:', 'postgresql:', 'mongodb:', 'mongodb+srv:'],
-      'must be a postgres://, postgresql://, mongodb:// or mongodb+srv:// URL',
-    ).default('postgres://postgres@127.0.0.1:5432/postgres'),
+    /**
+     * The store: PostgreSQL or MongoDB, chosen by the scheme, or `pglite://<dir>`, the embedded PostgreSQL (in this
+     * process, for this process only). Required in production. @default "pglite://<DATA_DIR>/pglite" outside production
+     */
+    DATABASE_URL: z
+      .string()
+      .refine(
+        (value) =>
+          /^pglite:\/\/./.test(value) ||
+          (URL.canParse(value) &&
+            ['postgres:', 'postgresql:', 'mongodb:', 'mongodb+srv:'].includes(new URL(value).protocol)),
+        'must be a postgres://, postgresql://, mongodb://, mongodb+srv:// or pglite://<dir> URL',
+      )
+      .optional(),
+    /** Where the embedded store keeps its files when DATABASE_URL is unset. @default ".data" */
+    DATA_DIR: z.string().default('.data'),
     /**
      * PostgreSQL: the schema holding the tables (unset: `public`). MongoDB: a database name overriding the one in
      * DATABASE_URL's path (unset: the URL's). No default here, so that an unset value can mean each of these.
@@ -276,12 +287,16 @@ export const configSchema = z
       // Unsigned events let anyone who can reach the receiver forge a connection.error or connection.revoked.
       fail('WEBHOOK_SECRET', 'required in production when WEBHOOK_URL is set (generate one: openssl rand -hex 32)');
     }
+    if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
+      // The embedded store serves one process, and production runs several.
+      fail('DATABASE_URL', 'required in production: set it to a postgres:// or mongodb:// URL');
+    }
     if (env.CALL_TIMEOUT_MS > env.CALL_MAX_TIMEOUT_MS) {
       fail('CALL_TIMEOUT_MS', `must be at most CALL_MAX_TIMEOUT_MS (${env.CALL_MAX_TIMEOUT_MS})`);
     }
   });
 
-type Env = z.output<typeof configSchema>;
+type Env = Omit<z.output<typeof configSchema>, 'DATABASE_URL'> & { DATABASE_URL: string };
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
   : Lowercase<S>;
@@ -295,6 +310,9 @@ const camelCase = (name: string) => name.toLowerCase().replace(/_([a-z0-9])/g, (
 export function egressAllowedNetworksOf(config: Config): readonly string[] {
   return config.egressAllowedNetworks ?? (config.nodeEnv === 'production' ? [] : LOOPBACK_NETWORKS);
 }
+
+/** The embedded store in `dataDir`: what an unset DATABASE_URL means outside production. */
+export const embeddedUrl = (dataDir: string) => `pglite://${dataDir.replace(/\/+$/, '')}/pglite`;
 
 /** Every variable the configuration reads. */
 export function configVariableNames(): string[] {
@@ -319,7 +337,8 @@ export function loadConfig(env?: NodeJS.ProcessEnv): Config {
     const message = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new AppError('invalid_input', 'invalid_config', message);
   }
-  return Object.fromEntries(Object.entries(result.data).map(([name, value]) => [camelCase(name), value])) as Config;
+  const settings: Env = { ...result.data, DATABASE_URL: result.data.DATABASE_URL ?? embeddedUrl(result.data.DATA_DIR) };
+  return Object.fromEntries(Object.entries(settings).map(([name, value]) => [camelCase(name), value])) as Config;
 }
 
 /** Runs `fn`; on a configuration error prints its single line to stderr and exits with status 1. */

@@ -26,7 +26,8 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       redisUrl: 'redis://127.0.0.1:6379',
       callPartitions: 1,
-      databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      databaseUrl: 'pglite://.data/pglite',
+      dataDir: '.data',
       devKeyFile: '.dev-keys',
       logLevel: 'info',
       queuePrefix: 'bull',
@@ -103,9 +104,10 @@ describe('loadConfig', () => {
       [{ REDIS_URL: 'http://secretpw@localhost' }, 'REDIS_URL: must be a redis:// or rediss:// URL'],
       [
         { DATABASE_URL: 'mysql://root:secretpw@db/x' },
-        'DATABASE_URL: must be a postgres://, postgresql://, mongodb:// or mongodb+srv:// URL',
+        'DATABASE_URL: must be a postgres://, postgresql://, mongodb://, mongodb+srv:// or pglite://<dir> URL',
       ],
       [{ DATABASE_URL: 'not a url secretpw' }, 'DATABASE_URL: must be a postgres://'],
+      [{ DATABASE_URL: 'pglite://' }, 'DATABASE_URL: must be a postgres://'],
       [{ DATABASE_SCHEMA: 'drop table;' }, 'DATABASE_SCHEMA: must be lower case letters, digits and _'],
       [{ NODE_ENV: 'staging' }, 'NODE_ENV: must be development, production or test'],
       [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
@@ -140,7 +142,11 @@ describe('loadConfig', () => {
   });
 
   it('in production, a webhook URL without a secret is refused (unsigned events could be forged); elsewhere it is not', () => {
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: KeyRing.generateKey('k1') };
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db.internal/oauth',
+      ENCRYPTION_KEYS: KeyRing.generateKey('k1'),
+    };
     const webhook = { WEBHOOK_URL: 'https://hooks.example.com/oauth' };
     expect(configError({ ...production, ...webhook })).toBe(
       'WEBHOOK_SECRET: required in production when WEBHOOK_URL is set (generate one: openssl rand -hex 32)',
@@ -153,10 +159,25 @@ describe('loadConfig', () => {
   it('allows egress to loopback outside production by default, to no private network in production', () => {
     expect(egressAllowedNetworksOf(loadConfig({}))).toEqual(['127.0.0.0/8', '::1/128']);
     expect(egressAllowedNetworksOf(loadConfig({ NODE_ENV: 'test' }))).toEqual(['127.0.0.0/8', '::1/128']);
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: KeyRing.generateKey('k1') };
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db.internal/oauth',
+      ENCRYPTION_KEYS: KeyRing.generateKey('k1'),
+    };
     expect(egressAllowedNetworksOf(loadConfig(production))).toEqual([]);
     const listed = { ...production, EGRESS_ALLOWED_NETWORKS: ' 10.1.0.0/16 , fd00:1::/64' };
     expect(egressAllowedNetworksOf(loadConfig(listed))).toEqual(['10.1.0.0/16', 'fd00:1::/64']);
+  });
+
+  it('when DATABASE_URL is unset, production refuses; elsewhere the store is the embedded one in DATA_DIR', () => {
+    expect(configError({ NODE_ENV: 'production' })).toBe(
+      'DATABASE_URL: required in production: set it to a postgres:// or mongodb:// URL',
+    );
+    expect(loadConfig({ DATA_DIR: '/var/lib/oauth-cc/' }).databaseUrl).toBe('pglite:///var/lib/oauth-cc/pglite');
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'pglite://./db' }).databaseUrl).toBe('pglite://./db');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.internal/oauth' }).databaseUrl).toBe(
+      'postgres://db.internal/oauth',
+    );
   });
 
   it('when several values are bad, all are named on the same line', () => {
@@ -194,6 +215,7 @@ describe('loadConfig', () => {
         'CALL_PARTITIONS',
         'WORKER_CALL_PARTITIONS',
         'DATABASE_URL',
+        'DATA_DIR',
         'DATABASE_SCHEMA',
         'ENCRYPTION_KEYS',
         'TRANSPORT_PRIVATE_KEYS',
@@ -282,6 +304,7 @@ describe('exitOnConfigError', () => {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db.internal/oauth',
         ENCRYPTION_KEYS: KeyRing.generateKey('k1'),
         WEBHOOK_URL: 'https://hooks.example.com/oauth',
       },

@@ -7,6 +7,7 @@ import { Metrics } from '../src/ops/metrics.js';
 import { loginHelp, startOpsServer } from '../src/ops/server.js';
 import { startScheduler } from '../src/scheduler/scheduler.js';
 import { runProcess } from './process.js';
+import { storeBanner } from './start-problems.js';
 import { startWorker } from './start-worker.js';
 
 const metrics = new Metrics();
@@ -19,7 +20,7 @@ await runProcess(
     metrics.observeWorkers(worker.workers);
     const scheduler = startScheduler(runtime);
     const server = await startOpsServer(runtime, { metrics, credentials });
-    process.stdout.write(loginHelp(server, credentials));
+    process.stdout.write(`${loginHelp(server, credentials)}${storeBanner(runtime.config.databaseUrl)}\n`);
     // Closed in this order: stop scheduling, let running jobs finish, then stop answering probes.
     return [
       { name: 'scheduler', close: () => scheduler.close() },

@@ -1,9 +1,12 @@
 /** What every process entry point shares: config, logger, runtime, and a graceful shutdown on SIGTERM/SIGINT. */
 import { exitOnConfigError, loadConfig } from '../src/config.js';
 import { createLogger, type Logger } from '../src/log.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.js';
+import { redisProblem } from '../src/queue/probe.js';
+import { createRuntime, type Runtime, type RuntimeOptions, redisTargetOf } from '../src/runtime.js';
+import { describeStore } from '../src/store/index.js';
 import { tracingSettings } from '../src/telemetry/settings.js';
 import { startTracing } from '../src/telemetry/start.js';
+import { startProblem } from './start-problems.js';
 
 export interface Part {
   name: string;
@@ -16,6 +19,9 @@ export async function runProcess(
   options: RuntimeOptions = {},
 ): Promise<void> {
   const config = exitOnConfigError(() => loadConfig());
+  // Before anything retries: with no Redis, say how to get one and stop, rather than warn at every reconnection.
+  const noRedis = await redisProblem(redisTargetOf(config));
+  if (noRedis) exitWith(noRedis);
   // First of all: the logger, the runtime's queues, workers and ports are traced only when tracing is on at their
   // creation.
   const settings = tracingSettings(config);
@@ -29,8 +35,11 @@ export async function runProcess(
       log.info({ endpoint: new URL(url).origin, protocol, sampler, samplerRatio }, 'tracing on');
     }
     runtime = await createRuntime(config, log, options);
+    log.info({ store: describeStore(config.databaseUrl) }, 'store opened');
     parts = await start(runtime, log);
   } catch (error) {
+    const problem = startProblem(error, config.databaseUrl);
+    if (problem) exitWith(problem);
     log.fatal({ err: { message: (error as Error).message } }, 'could not start');
     process.exit(1);
   }
@@ -52,4 +61,9 @@ export async function runProcess(
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function exitWith(line: string): never {
+  process.stderr.write(`${line}\n`);
+  process.exit(1);
 }

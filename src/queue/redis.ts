@@ -1,6 +1,6 @@
 /**
  * Redis connections, with the options BullMQ needs for each role: to one Redis, or to a Redis Cluster. Every
- * connection logs its errors: an unhandled `error` event would crash the process, and a silent one hides an outage.
+ * connection logs its outages: an unhandled `error` event would crash the process, and a silent one hides an outage.
  */
 import { Cluster, type Command, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
@@ -81,8 +81,30 @@ export function createRedis(target: RedisTarget | string, role: RedisRole, log?:
         enableOfflineQueue: true,
       })
     : new CoalescingRedis(url, { ...ROLE_OPTIONS[role], retryStrategy, connectionName });
-  redis.on('error', (error: Error) => log?.warn({ err: { message: error.message }, role }, 'redis connection error'));
+  if (log) logOutages(redis, role, log);
+  else redis.on('error', () => {});
   return redis;
+}
+
+/**
+ * One warning per outage, and one line when it ends: ioredis emits `error` at every failed reconnection attempt
+ * (every 2 s at most), which would bury the log under the same line while Redis is down.
+ */
+function logOutages(redis: RedisClient, role: RedisRole, log: Logger): void {
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    log.warn(
+      { err: { message: error.message }, role },
+      'redis connection error; reconnecting (logged once per outage)',
+    );
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log.info({ role }, 'redis connection restored');
+  });
 }
 
 /** Whether `redis` is a cluster client (whose multi-key commands must stay within one hash slot). */

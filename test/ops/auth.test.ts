@@ -2,18 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { boardCredentials, isAuthorized } from '../../src/ops/auth.js';
 
+// Production requires a database; which one does not matter here.
+const DATABASE_URL = 'postgres://db.internal/oauth';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('board credentials', () => {
   it('when production has no board credentials, it refuses naming the variables to set', () => {
-    const config = loadConfig({ NODE_ENV: 'production' });
+    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL });
     expect(() => boardCredentials(config)).toThrow(
       /BOARD_USER and BOARD_PASSWORD \(or BOARD_TOKEN\): required in production/,
     );
   });
 
   it('when production has only a token, only that token is accepted', () => {
-    const credentials = boardCredentials(loadConfig({ NODE_ENV: 'production', BOARD_TOKEN: 't0k' }));
+    const credentials = boardCredentials(loadConfig({ NODE_ENV: 'production', DATABASE_URL, BOARD_TOKEN: 't0k' }));
     expect(isAuthorized('Bearer t0k', credentials)).toBe(true);
     expect(isAuthorized(basic('admin', 't0k'), credentials)).toBe(false);
   });
