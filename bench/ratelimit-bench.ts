@@ -101,6 +101,8 @@ export async function runRateLimitBench(options: RateLimitBenchOptions = {}): Pr
   const keySpec = KeyRing.generateKey('bench');
   const env: Record<string, string> = {
     NODE_ENV: 'production',
+    // The benchmark's upstream runs on this machine, which production's egress policy refuses by default.
+    EGRESS_ALLOWED_NETWORKS: '127.0.0.0/8',
     REDIS_URL: settings.redisUrl,
     DATABASE_URL: settings.databaseUrl,
     DATABASE_SCHEMA: schema,
