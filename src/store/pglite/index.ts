@@ -6,7 +6,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import type { Store } from '../port.js';
 import { dbOver, type SqlPool } from '../postgres/db.js';
 import { postgresStore } from '../postgres/index.js';
@@ -36,7 +35,8 @@ function share(dir: string): Shared {
   }
   mkdirSync(path, { recursive: true });
   const unlock = lockDirectory(`${path}.lock`, dir);
-  const opened = PGlite.create(path);
+  // WebAssembly of some megabytes: loaded by the processes that open an embedded store only.
+  const opened = import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create(path));
   // Reported by the first statement, which awaits it; not an unhandled rejection in the meantime.
   opened.catch(() => {});
   const pool = pglitePool(opened, async () => {
