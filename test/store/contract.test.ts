@@ -532,4 +532,38 @@ describe.skipIf(!mongoUrl)('MongoDB', () => {
       absentId: '000000000000000000000000',
     };
   });
+
+  // MongoDB only: PostgreSQL's schema changes are migration steps, covered by test/store/postgres.test.ts.
+  it('when a deployment holds an index of ours with an old definition, migrate replaces it and keeps foreign ones', async () => {
+    const dbName = `store_indexes_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const connection = await mongoose.createConnection(mongoUrl!, { dbName }).asPromise();
+    try {
+      const collection = connection.collection('connections');
+      await collection.createIndex({ renewAt: 1, _id: 1 }, { name: 'connections_due' });
+      await collection.createIndex({ owner: 1, _id: 1 });
+      await collection.createIndex({ status: 1 }, { name: 'ops_status' });
+      const store = createMongoStore({ url: mongoUrl!, dbName });
+      try {
+        await store.migrate();
+        await store.migrate();
+      } finally {
+        await store.close();
+      }
+      const indexes = await collection.listIndexes().toArray();
+      expect(indexes.map((index) => index.name).sort()).toEqual([
+        '_id_',
+        'connections_account',
+        'connections_due',
+        'connections_outbox',
+        'connections_owner',
+        'ops_status',
+      ]);
+      expect(indexes.find((index) => index.name === 'connections_due')?.partialFilterExpression).toEqual({
+        status: 'active',
+      });
+    } finally {
+      await connection.dropDatabase();
+      await connection.close();
+    }
+  });
 });

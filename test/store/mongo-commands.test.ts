@@ -139,6 +139,16 @@ describe('MongoDB commands: connections', () => {
     );
   });
 
+  it('list filters by the given fields only, after the cursor id, by id, one more than the page', () => {
+    const after = new Types.ObjectId();
+    expect(listCommand({ owner: 'o', connector: 'acme', status: 'active' }, after.toHexString(), 2)).toEqual({
+      filter: { owner: 'o', connector: 'acme', status: 'active', _id: { $gt: after } },
+      sort: { _id: 1 },
+      limit: 3,
+    });
+    expect(listCommand({ owner: 'o' }, undefined, 100).filter).toEqual({ owner: 'o' });
+  });
+
   it('list and findDue refuse the cursors PostgreSQL refuses, with the same error', () => {
     for (const run of [() => listCommand({}, 'garbage', 10), () => dueCommand(new Date(), 'not-a-cursor', 10)]) {
       expect(run).toThrow(expect.objectContaining({ kind: 'invalid_input', code: 'invalid_cursor' }));

@@ -61,7 +61,11 @@ const NAMESPACE_NOT_FOUND = 26;
 const INDEX_NOT_FOUND = 27;
 const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
 
-/** Brings a collection's indexes to the declared ones; safe to run from several processes at once. */
+/**
+ * Brings a collection's indexes to the declared ones. Runs from several processes at once are harmless while no
+ * index changes (every step is then a no-op); during the first run after a change, a process whose index build
+ * another one's drop aborted fails its migrate, and succeeds when run again.
+ */
 export async function syncIndexes(model: IndexedModel): Promise<void> {
   const existing = await model.collection
     .listIndexes()
