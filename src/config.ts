@@ -139,8 +139,11 @@ export const configSchema = z
     CALL_TIMEOUT_MS: positiveInteger(30_000),
     /** Largest timeout a call job may ask for. @default 120000 */
     CALL_MAX_TIMEOUT_MS: positiveInteger(120_000),
-    /** Largest API response body a call reads; larger ones fail. @default 10485760 (10 MiB) */
-    CALL_MAX_RESPONSE_BYTES: positiveInteger(10_485_760),
+    /**
+     * Largest API response body a call reads; larger ones fail. It also bounds each result kept in Redis (base64-grown),
+     * so the memory held by finished calls (docs/OPERATIONS.md). @default 262144 (256 KiB)
+     */
+    CALL_MAX_RESPONSE_BYTES: positiveInteger(262_144),
     /**
      * Longest time a call waits in total for its rate budgets (declared or learned); a call that would wait longer
      * fails with `rate_limited`. Waiting uses up no attempts. @default 300000 (5 minutes)

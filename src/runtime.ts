@@ -11,7 +11,7 @@ import type { Services } from './connections/services.js';
 import type { DomainObserver } from './domain/ports.js';
 import { createTransport, type HttpTransport } from './http/send.js';
 import type { Logger } from './log.js';
-import { type QueueLayout, queueNames } from './queue/names.js';
+import { CALL_EVENTS_MAX_LENGTH, type QueueLayout, queueNames } from './queue/names.js';
 import { createRedis, type RedisClient, type RedisTarget } from './queue/redis.js';
 import { QueueRenewalScheduler } from './queue/renewals.js';
 import { RedisBudgetStore } from './redis/budgets.js';
@@ -88,7 +88,9 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   const producer = createRedis(redisTarget, 'producer', log);
   const queueOptions = { connection: producer, prefix: config.queuePrefix };
   const names = queueNames(layout);
-  const callQueues = names.calls.map((name) => new Queue(name, queueOptions));
+  const callQueues = names.calls.map(
+    (name) => new Queue(name, { ...queueOptions, streams: { events: { maxLen: CALL_EVENTS_MAX_LENGTH } } }),
+  );
   const queues = {
     connections: new Queue(names.connections, queueOptions),
     calls: callQueues[0] as Queue,

@@ -37,7 +37,7 @@ describe('loadConfig', () => {
       tokenRequestTimeoutMs: 30_000,
       callTimeoutMs: 30_000,
       callMaxTimeoutMs: 120_000,
-      callMaxResponseBytes: 10_485_760,
+      callMaxResponseBytes: 262_144,
       callMaxWaitMs: 300_000,
       jobAttempts: 8,
       workerLockDurationMs: 30_000,

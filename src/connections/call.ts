@@ -13,7 +13,7 @@ import { AppError } from '../errors.js';
 import { decodeContent, isEncoded } from '../http/content-encoding.js';
 import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
 import { callerHeaders, maskHeaders } from '../http/headers.js';
-import { redactSecrets, shapeResponseBody } from '../http/response-body.js';
+import { redactSecrets, shapeResponseBody, storedResultLimit, storedSizeOver } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import { describeRequest, type InboundResponse, type OutboundRequest, type Transport } from '../http/send.js';
 import { buildApiRequest } from './api-request.js';
@@ -74,7 +74,27 @@ export async function callApi(
       },
     );
   }
-  return shapeAnswer(response, prepareConnection(services, loaded));
+  const answer = shapeAnswer(response, prepareConnection(services, loaded));
+  const what = describeRequest(payload.method ?? 'GET', url.href);
+  checkStoredSize(answer, response.body.length, services.settings.callMaxResponseBytes, what);
+  return answer;
+}
+
+/**
+ * Refuses an answer whose JSON form, kept in Redis as the job's result, would outgrow what CALL_MAX_RESPONSE_BYTES
+ * allows a body to take base64-grown: text full of control characters escapes to six times its size. The Redis
+ * memory held by finished calls is bounded by that limit (docs/OPERATIONS.md).
+ */
+function checkStoredSize(answer: CallResult, bodyBytes: number, maxResponseBytes: number, what: string): void {
+  const limit = storedResultLimit(maxResponseBytes);
+  const size = storedSizeOver(answer, bodyBytes, limit);
+  if (size === undefined) return;
+  throw new AppError(
+    'permanent',
+    'response_too_large',
+    `${what}: the answer takes ${size} bytes as the job's result (JSON escapes it), ` +
+      `more than ${limit} (CALL_MAX_RESPONSE_BYTES base64-grown, plus headers); raise CALL_MAX_RESPONSE_BYTES if this is expected`,
+  );
 }
 
 async function loadUsable(services: Services, payload: CallCommand): Promise<LoadedConnection> {

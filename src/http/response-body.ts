@@ -68,6 +68,32 @@ export function shapeResponseBody(body: Buffer, contentType: string | undefined)
   return { base64: body.toString('base64'), contentType: contentType ?? DEFAULT_CONTENT_TYPE } satisfies BinaryBody;
 }
 
+/** Room for a result's status and headers (undici reads at most 16 KiB of headers; JSON may double them). */
+const RESULT_OVERHEAD_BYTES = 64 * 1024;
+/**
+ * How much JSON can grow a body: a control character in text becomes `\u00XX` (6 bytes), an invalid UTF-8 byte
+ * becomes U+FFFD (3), a JSON number such as `1e20` is spelled out (about 4.4 times with its comma).
+ */
+const WORST_JSON_GROWTH = 6;
+
+/**
+ * The most bytes a call's result may take stored as JSON (in its job and in its queue's event stream): a body of
+ * `maxResponseBytes` grown by base64, plus status and headers. docs/OPERATIONS.md computes Redis memory from it.
+ */
+export function storedResultLimit(maxResponseBytes: number): number {
+  return Math.ceil(maxResponseBytes / 3) * 4 + RESULT_OVERHEAD_BYTES;
+}
+
+/**
+ * The size of `result` as JSON when it exceeds `limit`, else undefined. Only a body above a sixth of the limit can
+ * grow past it, so only such results are serialised to measure (once more than BullMQ will).
+ */
+export function storedSizeOver(result: unknown, bodyBytes: number, limit: number): number | undefined {
+  if (bodyBytes * WORST_JSON_GROWTH + RESULT_OVERHEAD_BYTES <= limit) return undefined;
+  const size = Buffer.byteLength(JSON.stringify(result));
+  return size > limit ? size : undefined;
+}
+
 const REDACTED_BYTES = Buffer.from(REDACTED);
 
 /**

@@ -9,7 +9,7 @@ import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import { AppError } from '../errors.js';
 import { KeyRing } from '../secrets/keyring.js';
 import { filteredBullMqTelemetry, propagatorRegistered } from '../telemetry/bullmq.js';
-import { type JobName, queueNames } from './names.js';
+import { CALL_EVENTS_MAX_LENGTH, type JobName, queueNames } from './names.js';
 import { callPartitionOf } from './partition.js';
 import { createRedis, type RedisClient } from './redis.js';
 import { type JobContract, parsePayload, payloadSchemas } from './schemas.js';
@@ -76,7 +76,9 @@ export function createClient(options: ClientOptions): Client {
   const queue = (name: string) => {
     let existing = queues.get(name);
     if (!existing) {
-      existing = new Queue(name, { connection, prefix, telemetry });
+      // A call queue's event stream carries results: keep it as short as the workers keep it.
+      const streams = names.calls.includes(name) ? { events: { maxLen: CALL_EVENTS_MAX_LENGTH } } : undefined;
+      existing = new Queue(name, { connection, prefix, telemetry, ...(streams && { streams }) });
       existing.on('error', () => {});
       // Every waiting call listens for the queue's closing: many at once is the normal case.
       existing.setMaxListeners(0);

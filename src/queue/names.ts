@@ -10,6 +10,13 @@ export const EVENTS_QUEUE = 'connection-events';
 export const CONNECTION_JOBS = ['connect', 'test', 'refresh', 'revoke'] as const;
 export type ConnectionJobName = (typeof CONNECTION_JOBS)[number];
 export const CALL_JOB = 'call';
+/**
+ * Length of a call queue's event stream (BullMQ trims it to about this many entries). Each `completed` entry holds
+ * the call's result, so this bounds the Redis memory the stream keeps (docs/OPERATIONS.md); BullMQ's 10,000 would
+ * keep about five thousand results. It still leaves the SDK's result listener hundreds of jobs of lag. Every BullMQ
+ * Queue writes its own value when it starts: producers using plain BullMQ pass the same (README).
+ */
+export const CALL_EVENTS_MAX_LENGTH = 2_000;
 export type JobName = ConnectionJobName | typeof CALL_JOB;
 
 /** The deduplication id of a connection's scheduled renewal: at most one pending per connection. */

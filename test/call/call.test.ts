@@ -141,6 +141,15 @@ describe('call', () => {
     await expect(call({ url: 'large?bytes=200000' })).rejects.toThrow(/response_too_large|larger than/);
   });
 
+  it('fails an answer within the size limit whose result JSON would outgrow it (text of control characters)', async () => {
+    // 90,000 bytes, under CALL_MAX_RESPONSE_BYTES=100000, escape to 540,000 bytes of JSON: more than base64 could take.
+    await expect(call({ url: 'large?bytes=90000&control' })).rejects.toThrow(
+      /^\[response_too_large\] GET http:\/\/127\.0\.0\.1:\d+\/api\/large: the answer takes 54\d{4} bytes as the job's result \(JSON escapes it\), more than 198872 /,
+    );
+    // The same bytes as binary are stored base64-grown, within the limit.
+    expect(((await call({ url: 'large?bytes=90000' })).body as { base64: string }).base64).toHaveLength(120_000);
+  });
+
   it('fails a request that takes longer than its timeout', async () => {
     await expect(call({ url: 'slow?ms=3000', timeoutMs: 300 })).rejects.toThrow(/timeout|no answer within/);
   });

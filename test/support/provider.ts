@@ -569,7 +569,12 @@ class Provider implements TestProvider {
       return void res.writeHead(Number(url.searchParams.get('status') ?? 302), { location }).end();
     }
     if (path === '/api/large')
-      return large(res, Number(url.searchParams.get('bytes') ?? 0), url.searchParams.has('chunked'));
+      return large(
+        res,
+        Number(url.searchParams.get('bytes') ?? 0),
+        url.searchParams.has('chunked'),
+        url.searchParams.has('control'),
+      );
     if (path === '/api/slow')
       return slow(res, Number(url.searchParams.get('ms') ?? 1000), url.searchParams.get('phase'));
     if (path === '/api/drip') return drip(res, Number(url.searchParams.get('every') ?? 500));
@@ -707,12 +712,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function large(res: ServerResponse, bytes: number, chunked: boolean): Promise<void> {
+/** `bytes` of `x`, binary; or (`control`) text of control characters, which JSON escapes to six times their size. */
+async function large(res: ServerResponse, bytes: number, chunked: boolean, control = false): Promise<void> {
   res.writeHead(200, {
-    'content-type': 'application/octet-stream',
+    'content-type': control ? 'text/plain' : 'application/octet-stream',
     ...(!chunked && { 'content-length': String(bytes) }),
   });
-  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const chunk = Buffer.alloc(64 * 1024, control ? 1 : 'x');
   for (let sent = 0; sent < bytes && !res.destroyed; sent += chunk.length) {
     if (!res.write(chunk.subarray(0, Math.min(chunk.length, bytes - sent)))) {
       await Promise.race([once(res, 'drain'), once(res, 'close')]);
