@@ -152,4 +152,21 @@ describe('npm start on a machine with only Redis', () => {
     ]);
     expect(app.output()).not.toMatch(/redis connection error/);
   }, 120_000);
+
+  it('with DATABASE_URL naming a database that does not answer, it exits 1 printing one line naming DATABASE_URL', async () => {
+    const port = await freePort();
+    const app = npmStart({ REDIS_URL: redis.url, DATABASE_URL: `postgres://postgres:pw@127.0.0.1:${port}/postgres` });
+    const timer = setTimeout(() => signalGroup(app.child, 'SIGKILL'), 60_000);
+    const code = await app.exited;
+    clearTimeout(timer);
+    expect(code).toBe(1);
+    const lines = app
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('DATABASE_URL'));
+    expect(lines).toEqual([
+      `DATABASE_URL: PostgreSQL at 127.0.0.1:${port}/postgres does not answer (ECONNREFUSED); start it, set DATABASE_URL to a running database, or unset DATABASE_URL (outside production) to use the embedded store`,
+    ]);
+    expect(app.output()).not.toContain('pw@');
+  }, 120_000);
 });
