@@ -176,6 +176,19 @@ describe('connectors try', { timeout: 120_000 }, () => {
     );
   });
 
+  it('when the provider is at an address the egress policy refuses, it fails at the token step and sends nothing', async () => {
+    const result = await cli(['connectors', 'try', await definitionFile(), ...credentials], {
+      ...system.env,
+      EGRESS_ALLOWED_NETWORKS: '10.0.0.0/8',
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAILED at token: .*127\.0\.0\.1 is loopback, not a public address/);
+    expect(result.stdout).toContain('EGRESS_ALLOWED_NETWORKS');
+    expect(provider.stats.tokenRequests).toBe(0);
+    expectNoSecret(result);
+  });
+
   it('when a scope is refused, it points at the scopes and their separator', async () => {
     const file = await definitionFile({
       token: { url: `${provider.url}/oauth/token`, scopes: ['contacts.read', 'contacts.write'], scopeSeparator: ',' },

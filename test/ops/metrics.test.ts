@@ -79,3 +79,18 @@ describe('/metrics', () => {
     expect(text).not.toContain(SECRET);
   });
 });
+
+describe('egress refusals', () => {
+  it('are counted by address class, from a closed set (anything else counts as unknown)', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    metrics.observer.egressDenied?.('loopback');
+    metrics.observer.egressDenied?.('loopback');
+    metrics.observer.egressDenied?.('plain_http');
+    metrics.observer.egressDenied?.('a label of anyone’s choosing');
+    const text = await metrics.text();
+    expect(sample(text, 'oauth_cc_egress_denied_total{class="loopback"}')).toBe(2);
+    expect(sample(text, 'oauth_cc_egress_denied_total{class="plain_http"}')).toBe(1);
+    expect(sample(text, 'oauth_cc_egress_denied_total{class="unknown"}')).toBe(1);
+    expect(text).not.toContain('anyone');
+  });
+});

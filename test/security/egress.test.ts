@@ -36,6 +36,8 @@ let receiver: Server;
 let webhookDeliveries = 0;
 let internalPort: string;
 let gatewayConnection: string;
+/** Made on the internal provider while it was allowed. */
+let internalConnection = '';
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -147,11 +149,37 @@ describe('egress to an address that is not public', () => {
       for (const [index, [form]] of FORMS.entries()) {
         expect(await failure(connectForm(index)), form).toBe('completed');
       }
+      ({ connectionId: internalConnection } = await connectForm(0));
       expect((await redirectToInternal()).status).toBe(200);
       expect(h.provider.stats.apiRequests).toBeGreaterThanOrEqual(1);
       expect(h.provider.stats.tokenRequests).toBeGreaterThanOrEqual(FORMS.length);
       await until(() => webhookDeliveries > 0);
       expect(webhookDeliveries).toBeGreaterThan(0);
     });
+  }, 120_000);
+
+  it('is refused for every other job of a connection made while it was allowed: call, refresh, test, revoke', async () => {
+    const owner = 'form-0';
+    const connectionId = internalConnection;
+    expect(connectionId).toBeTruthy();
+    const before = internalRequests();
+    await withWorker('127.0.0.2/32', async () => {
+      expect(await failure(h.client.call({ owner, connectionId, url: 'echo' }))).toMatch(
+        /^\[egress_denied\] GET http:\/\/127\.0\.0\.1:\d+\/api\/echo: 127\.0\.0\.1 is loopback/,
+      );
+      expect(await failure(h.client.refresh({ owner, connectionId, force: true }))).toMatch(
+        /^\[egress_denied\] POST http:\/\/127\.0\.0\.1:\d+\/oauth\/token: 127\.0\.0\.1 is loopback/,
+      );
+      const tested = await h.client.test({ owner, connectionId });
+      expect(tested).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/127\.0\.0\.1 is loopback.*EGRESS_ALLOWED/),
+      });
+      // Revoking wipes the tokens here whatever the provider says; it reports that the provider was not reached.
+      const revoked = await h.client.revoke({ owner, connectionId });
+      expect(revoked).toMatchObject({ status: 'revoked', providerRevoked: false });
+      expect(revoked.reason).toMatch(/127\.0\.0\.1 is loopback/);
+    });
+    expect(internalRequests()).toBe(before);
   }, 120_000);
 });
