@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import keySlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recordScenario } from '../support/report.js';
 import { type ScenarioSystem, sleep, startScenario } from '../support/scenario.js';
 
@@ -85,6 +85,10 @@ describe('a Redis Cluster master dies during the load', () => {
     const row = recordScenario('7. Redis Cluster master killed', audit, extra);
     expect(row.problems).toEqual([]);
     expect(audit.completed + audit.failedWithReason).toBe(audit.jobs);
-    expect((h.runtime.redis as Cluster).nodes('master').length).toBe(3);
+    // The client learns the promoted replica's role at its next slot refresh (on a MOVED, or every few seconds).
+    await vi.waitFor(() => expect((h.runtime.redis as Cluster).nodes('master').length).toBe(3), {
+      timeout: 30_000,
+      interval: 250,
+    });
   });
 });
