@@ -83,20 +83,25 @@ const IPV6_CLASSES: Partial<Record<AddressClass, Network[]>> = {
 /** Only 2000::/3 is allocated as global unicast; anything else outside the tables above is reserved. */
 const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
 
-/** IPv6 forms that carry an IPv4 address: they reach (or claim to) that IPv4 address, and are judged by it. */
-const EMBEDDINGS: Array<{ name: string; network: Network; ipv4At: number }> = [
-  { name: 'IPv4-mapped', network: ipaddr.parseCIDR('::ffff:0:0/96'), ipv4At: 12 },
-  { name: 'IPv4-translated', network: ipaddr.parseCIDR('::ffff:0:0:0/96'), ipv4At: 12 },
-  { name: 'NAT64', network: ipaddr.parseCIDR('64:ff9b::/96'), ipv4At: 12 },
-  { name: '6to4', network: ipaddr.parseCIDR('2002::/16'), ipv4At: 2 },
-  { name: 'IPv4-compatible', network: ipaddr.parseCIDR('::/96'), ipv4At: 12 },
+/**
+ * IPv6 forms that carry an IPv4 address: they reach (or claim to) that IPv4 address, and take its class. Only an
+ * IPv4-mapped address is connected to by this machine as that very IPv4 address (`direct`): it alone is allowed by
+ * an IPv4 network of EGRESS_ALLOWED_NETWORKS; the others go through translators and tunnels elsewhere, so they are
+ * allowed only by an IPv6 network that contains them.
+ */
+const EMBEDDINGS: Array<{ name: string; network: Network; ipv4At: number; direct: boolean }> = [
+  { name: 'IPv4-mapped', network: ipaddr.parseCIDR('::ffff:0:0/96'), ipv4At: 12, direct: true },
+  { name: 'IPv4-translated', network: ipaddr.parseCIDR('::ffff:0:0:0/96'), ipv4At: 12, direct: false },
+  { name: 'NAT64', network: ipaddr.parseCIDR('64:ff9b::/96'), ipv4At: 12, direct: false },
+  { name: '6to4', network: ipaddr.parseCIDR('2002::/16'), ipv4At: 2, direct: false },
+  { name: 'IPv4-compatible', network: ipaddr.parseCIDR('::/96'), ipv4At: 12, direct: false },
 ];
 
 export interface Classification {
   /** The class of a non-public address; undefined for a public one. */
   class: AddressClass | undefined;
   /** For an IPv6 form of an IPv4 address: the form and the IPv4 address, such as `IPv4-mapped 127.0.0.1`. */
-  embedded?: { form: string; ipv4: ipaddr.IPv4 };
+  embedded?: { form: string; ipv4: ipaddr.IPv4; direct: boolean };
 }
 
 function classOf(address: Address): AddressClass | undefined {
@@ -112,22 +117,31 @@ const IPV6_OWN = ipaddr.parseCIDR('::/127');
 
 function embeddedIn(address: ipaddr.IPv6): Classification['embedded'] {
   if (address.match(IPV6_OWN)) return undefined;
-  for (const { name, network, ipv4At } of EMBEDDINGS) {
+  for (const { name, network, ipv4At, direct } of EMBEDDINGS) {
     if (address.match(network)) {
       const bytes = address.toByteArray().slice(ipv4At, ipv4At + 4);
-      return { form: name, ipv4: new ipaddr.IPv4(bytes) };
+      return { form: name, ipv4: new ipaddr.IPv4(bytes), direct };
     }
   }
   return undefined;
 }
 
 /**
- * The class of an IP address in canonical form (as `node:net` and WHATWG URLs write them, without brackets).
- * IPv6 forms of an IPv4 address take the class of that IPv4 address.
+ * ipaddr.js reads every `::a.b.c.d` as IPv4-mapped, but DNS answers write IPv4-compatible addresses so too: WHATWG's
+ * serialisation writes the groups in hex, as they are.
+ */
+function parseAddress(text: string): Address {
+  if (text.includes(':') && text.includes('.')) return ipaddr.parse(new URL(`http://[${text}]/`).hostname.slice(1, -1));
+  return ipaddr.parse(text);
+}
+
+/**
+ * The class of an IP address in canonical form (as `node:net`, DNS answers and WHATWG URLs write them, without
+ * brackets). IPv6 forms of an IPv4 address take the class of that IPv4 address.
  */
 export function classifyAddress(text: string): Classification {
   if (isIP(text) === 0) throw new Error(`not an IP address: ${text}`);
-  const address = ipaddr.parse(text);
+  const address = parseAddress(text);
   const embedded = address.kind() === 'ipv6' ? embeddedIn(address as ipaddr.IPv6) : undefined;
   if (embedded) return { class: classOf(embedded.ipv4), embedded };
   return { class: classOf(address) };
@@ -140,9 +154,11 @@ export function describeClass(classification: Classification): string {
   return embedded ? `${name} (${embedded.form} ${embedded.ipv4.toString()})` : name;
 }
 
-/** True for an IP address of the loopback class, in any of its forms. */
+/** True for an address of this machine's loopback: 127.0.0.0/8, `::1`, or an IPv4-mapped form of 127.0.0.0/8. */
 export function isLoopbackAddress(text: string): boolean {
-  return isIP(text) !== 0 && classifyAddress(text).class === 'loopback';
+  if (isIP(text) === 0) return false;
+  const { class: found, embedded } = classifyAddress(text);
+  return found === 'loopback' && (embedded?.direct ?? true);
 }
 
 /**
@@ -176,7 +192,8 @@ export class EgressPolicy {
   }
 
   private allows(address: Address, classification: Classification): boolean {
-    const candidates = classification.embedded ? [address, classification.embedded.ipv4] : [address];
+    const { embedded } = classification;
+    const candidates = embedded?.direct ? [address, embedded.ipv4] : [address];
     return candidates.some((candidate) =>
       this.networks.some(([network, bits]) => network.kind() === candidate.kind() && candidate.match(network, bits)),
     );
@@ -190,7 +207,7 @@ export class EgressPolicy {
     const classification = classifyAddress(address);
     const named = host === address ? address : `${host} resolves to ${address}, which`;
     const isText = `${named} is ${describeClass(classification)}`;
-    const allowed = classification.class === undefined || this.allows(ipaddr.parse(address), classification);
+    const allowed = classification.class === undefined || this.allows(parseAddress(address), classification);
     if (!allowed) {
       const suggestion = `${address}/${address.includes(':') ? 128 : 32}`;
       const message =
@@ -198,7 +215,7 @@ export class EgressPolicy {
         `add its network to EGRESS_ALLOWED_NETWORKS (such as ${suggestion})`;
       return { reason: classification.class as AddressClass, error: denied(message) };
     }
-    if (protocol === 'http:' && classification.class !== 'loopback') {
+    if (protocol === 'http:' && !isLoopbackAddress(address)) {
       const message = `${isText}: plain http: may only reach loopback addresses; use https:`;
       return { reason: 'plain_http', error: denied(message) };
     }

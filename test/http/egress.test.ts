@@ -86,6 +86,12 @@ describe('classifyAddress', () => {
     for (const address of PUBLIC) expect(classifyAddress(address).class, address).toBeUndefined();
   });
 
+  it('tells IPv4-compatible from IPv4-mapped in dotted form (as DNS answers write both)', () => {
+    expect(describeClass(classifyAddress('::127.0.0.1'))).toBe('loopback (IPv4-compatible 127.0.0.1)');
+    expect(describeClass(classifyAddress('::ffff:127.0.0.1'))).toBe('loopback (IPv4-mapped 127.0.0.1)');
+    expect(new EgressPolicy(['127.0.0.0/8']).refusal('h', '::127.0.0.1', 'https:')?.reason).toBe('loopback');
+  });
+
   it('names the IPv4 address inside an IPv6 form', () => {
     expect(describeClass(classifyAddress('::ffff:7f00:1'))).toBe('loopback (IPv4-mapped 127.0.0.1)');
     expect(describeClass(classifyAddress('64:ff9b::a9fe:a9fe'))).toBe(
@@ -100,11 +106,21 @@ describe('classifyAddress', () => {
     expect(() => classifyAddress('2130706433')).toThrow(/not an IP address/);
   });
 
-  it('knows loopback in every form', () => {
-    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', '64:ff9b::7f00:1']) {
+  it('knows this machine’s loopback, IPv4-mapped included; translated and tunnelled forms lead elsewhere', () => {
+    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) {
       expect(isLoopbackAddress(address), address).toBe(true);
     }
-    for (const address of ['localhost', '10.0.0.1', '::', '8.8.8.8']) expect(isLoopbackAddress(address)).toBe(false);
+    for (const address of [
+      'localhost',
+      '10.0.0.1',
+      '::',
+      '8.8.8.8',
+      '64:ff9b::7f00:1',
+      '2002:7f00:1::',
+      '::127.0.0.1',
+    ]) {
+      expect(isLoopbackAddress(address), address).toBe(false);
+    }
   });
 });
 
@@ -147,6 +163,10 @@ describe('EgressPolicy', () => {
     expect(policy.refusal('h', '::ffff:127.0.0.1', 'http:')).toBeUndefined();
     expect(policy.refusal('h', '11.0.0.1', 'https:')).toBeUndefined();
     expect(policy.refusal('h', '172.16.0.1', 'https:')?.reason).toBe('private');
+    // Only the IPv4-mapped form is this machine connecting to that IPv4 address; NAT64 and 6to4 go elsewhere.
+    expect(policy.refusal('h', '64:ff9b::a00:1', 'https:')?.reason).toBe('private');
+    expect(policy.refusal('h', '2002:7f00:1::', 'https:')?.reason).toBe('loopback');
+    expect(new EgressPolicy(['64:ff9b::/96']).refusal('h', '64:ff9b::a00:1', 'https:')).toBeUndefined();
     expect(policy.refusal('h', 'fc00::1', 'https:')?.reason).toBe('unique_local');
   });
 
@@ -158,6 +178,7 @@ describe('EgressPolicy', () => {
     expect(new EgressPolicy([]).refusal('h', '8.8.8.8', 'http:')?.reason).toBe('plain_http');
     expect(new EgressPolicy([]).refusal('localhost', '127.0.0.1', 'http:')?.reason).toBe('loopback');
     expect(new EgressPolicy(['127.0.0.1/32']).refusal('localhost', '127.0.0.1', 'http:')).toBeUndefined();
+    expect(new EgressPolicy(['64:ff9b::/96']).refusal('h', '64:ff9b::7f00:1', 'http:')?.reason).toBe('plain_http');
   });
 });
 
