@@ -7,4 +7,4 @@ COPY package.json package-lock.json ./
 RUN npm ci --include=dev && npm cache clean --force
 COPY . .
 USER node
-CMD ["npm", "run", "worker"]
+CMD ["node", "--import", "tsx", "workers/worker.ts"]

@@ -73,7 +73,11 @@ describe('docker-compose.yml', () => {
     expect(command).toMatch(/--maxmemory-policy noeviction/);
   });
 
-  it('starts every process with an npm script that exists, on MongoDB, with only variables the config knows', () => {
+  it('runs the app services under an init', () => {
+    expect((compose['x-app'] as Record<string, Node>).init).toBe('true');
+  });
+
+  it('starts every process as its npm script does, on node directly, on MongoDB, with only variables the config knows', () => {
     const known = configVariableNames();
     const sample = {
       ENCRYPTION_KEYS: 'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
@@ -82,9 +86,11 @@ describe('docker-compose.yml', () => {
     };
     for (const name of APP_SERVICES) {
       const service = services[name] ?? {};
-      const [npm, run, script] = service.command as string[];
-      expect([npm, run], name).toEqual(['npm', 'run']);
-      expect(scripts[script ?? ''], `${name}: npm run ${script}`).toBeDefined();
+      // node itself receives the stop signal (npm would not pass it on) and runs what `npm run <name>` runs.
+      expect((service.command as string[]).join(' '), name).toBe(scripts[name]);
+      expect(scripts[name], name).toMatch(/^node /);
+      // and an init forwards the signal to it: the service shares x-app, which turns init on.
+      expect(service['<<'], name).toBe('*app');
       const environment = service.environment as Record<string, string>;
       for (const variable of Object.keys(environment)) expect(known, `${name}: ${variable}`).toContain(variable);
       expect(environment.DATABASE_URL).toMatch(/^mongodb:\/\/mongo:27017\/\w+$/);
