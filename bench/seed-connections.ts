@@ -5,7 +5,7 @@
  * (validated fields, sealed secrets, `tokenPatch`), and the baseline is handed the same token for the same id.
  */
 import { request } from 'undici';
-import { sealSecrets } from '../src/connections/context.js';
+import { sealSecrets, splitSecrets } from '../src/connections/context.js';
 import { tokenPatch } from '../src/connections/token.js';
 import { secretFieldKeys, validateFieldValues } from '../src/definitions/fields.js';
 import { resolveConnector } from '../src/definitions/resolve.js';
@@ -30,40 +30,42 @@ export async function seedConnections(
     const issuedAt = new Date();
     const answer = await fetchToken(upstreamUrl, clientId, `bench-secret-${i}`);
     const values = validateFieldValues(definition, { client_id: clientId, client_secret: `bench-secret-${i}` });
-    const { fields, secrets } = sealSecrets(runtime.keys, values, secretFieldKeys(definition));
-    const { connection } = await runtime.store.connections.upsert({
-      connector: definition.key,
-      owner,
-      uniqueId: clientId,
-      name: `bench ${i}`,
-      status: 'active',
-      fields,
-      secrets,
-      // What `connect` starts from before the token's patch; the patch sets every one of them.
-      accessToken: null,
+    const { fields, secrets } = splitSecrets(values, secretFieldKeys(definition));
+    const tokenSet = {
+      accessToken: answer.access_token,
+      tokenType: answer.token_type,
+      expiresAt: new Date(issuedAt.getTime() + answer.expires_in * 1000),
       refreshToken: null,
-      tokenType: null,
-      scopes: [],
-      tokenMeta: {},
-      expiresAt: null,
-      renewAt: null,
-      ...tokenPatch(
-        runtime.keys,
-        {
-          accessToken: answer.access_token,
-          tokenType: answer.token_type,
-          expiresAt: new Date(issuedAt.getTime() + answer.expires_in * 1000),
-          refreshToken: null,
-          scopes: null,
-          meta: {},
-        },
-        resolved,
-        issuedAt,
-      ),
-      testValues: {},
-      lastTest: null,
-      lastError: null,
-    });
+      scopes: null,
+      meta: {},
+    };
+    const { connection } = await runtime.store.connections.upsert(
+      {
+        connector: definition.key,
+        owner,
+        uniqueId: clientId,
+        name: `bench ${i}`,
+        status: 'active',
+        fields,
+        // What `connect` starts from before the sealed values and the token's patch; they set every one of them.
+        secrets: {},
+        accessToken: null,
+        refreshToken: null,
+        tokenType: null,
+        scopes: [],
+        tokenMeta: {},
+        expiresAt: null,
+        renewAt: null,
+        testValues: {},
+        lastTest: null,
+        lastError: null,
+      },
+      undefined,
+      (id) => ({
+        secrets: sealSecrets(runtime.keys, id, secrets),
+        ...tokenPatch(runtime.keys, id, tokenSet, resolved, issuedAt),
+      }),
+    );
     tokens.set(connection.id, answer.access_token);
   };
   for (let from = 0; from < count; from += PARALLEL)

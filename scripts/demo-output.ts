@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Config, loadConfig } from '../src/config.js';
 import { maskSecretsDeep } from '../src/log.js';
 import { KeyRing } from '../src/secrets/keyring.js';
+import { TransportKeyRing } from '../src/secrets/transport.js';
 
 /** Everything the demo printed, checked at the end for secrets. */
 const printed: string[] = [];
@@ -14,7 +15,7 @@ export function say(text: string): void {
 
 /**
  * The machine's Redis and database (REDIS_URL, DATABASE_URL, LOG_LEVEL are honoured), with the demo's own queue
- * prefix, PostgreSQL schema and a key ring of its own, so that it can neither disturb nor read real work. Without
+ * prefix, PostgreSQL schema and key rings of its own, so that it can neither disturb nor read real work. Without
  * DATABASE_URL its embedded store has a directory of its own, so that it runs beside an `npm start`, which holds
  * the default one.
  */
@@ -28,6 +29,7 @@ export function demoConfig(): Config {
     QUEUE_PREFIX: 'oauth-cc-demo',
     DATABASE_SCHEMA: 'oauth_cc_demo',
     ENCRYPTION_KEYS: KeyRing.generateKey('demo'),
+    TRANSPORT_PRIVATE_KEYS: TransportKeyRing.generate('demo').privateEntry,
     JOB_ATTEMPTS: '1',
   });
 }

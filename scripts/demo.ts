@@ -58,7 +58,8 @@ async function walkThrough(runtime: Runtime, provider: TestProvider) {
   const client = createClient({
     redisUrl: runtime.config.redisUrl,
     prefix: runtime.config.queuePrefix,
-    encryptionKeys: runtime.keys,
+    // As a producer would: with the workers' public key only.
+    transportPublicKey: runtime.services.transportKeys?.publicKey,
     timeoutMs: 30_000,
   });
   try {

@@ -14,7 +14,8 @@ export type Logger = PinoLogger;
 
 const REDACTED = '[redacted]';
 const SEALED_MARK = '[sealed]';
-const SEALED_VALUE = /^sealed:v1:/;
+/** Values sealed at rest (either format) or for transport: ciphertext, but nothing to show. */
+const SEALED_VALUE = /^(?:sealed:v[12]:|transport:v1:)/;
 
 /** Only plain objects and arrays are walked: class instances (Date, Buffer, Error) keep their own serialization. */
 function isPlainObject(value: object): value is Record<string, unknown> {
@@ -24,7 +25,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 
 /**
  * A copy of `value` in which values under keys matching `secretKeys` are replaced by "[redacted]" and any sealed
- * value (`sealed:v1:…`) by "[sealed]", at any depth. Cycles are cut (replaced by "[circular]").
+ * value (`sealed:…`, `transport:…`) by "[sealed]", at any depth. Cycles are cut (replaced by "[circular]").
  * @param secretKeys @default looksSecretName
  */
 export function maskSecretsDeep(

@@ -19,6 +19,7 @@ import { renewalLock } from './redis/lock.js';
 import { RedisVersionRegistry } from './redis/versions.js';
 import { loadKeyRing } from './secrets/dev-key.js';
 import type { KeyRing } from './secrets/keyring.js';
+import { TransportKeyRing } from './secrets/transport.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/port.js';
 import { queueTelemetry } from './telemetry/bullmq.js';
@@ -76,6 +77,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     log,
   );
   const observer = options.observer ?? {};
+  const transportKeys = config.transportPrivateKeys ? TransportKeyRing.parse(config.transportPrivateKeys) : null;
   const transport = createTransportFrom(config, observer);
   const store = instrumentStore(
     await createStore(config.databaseUrl, { schema: config.databaseSchema }),
@@ -104,6 +106,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
   const services: Services = {
     store,
     keys,
+    transportKeys,
     log,
     settings: {
       tokenRequestTimeoutMs: config.tokenRequestTimeoutMs,

@@ -101,7 +101,13 @@ describe('maskSecretsDeep', () => {
       accessToken: null,
       tokenMeta: { id_token: 'x' },
       headers: { Authorization: 'Bearer x', 'X-Api-Key': 'k', Accept: 'json' },
-      items: [{ privateKeyPem: 'pem' }, 'sealed:v1:k2:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA', 3],
+      items: [
+        { privateKeyPem: 'pem' },
+        'sealed:v1:k2:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA',
+        'sealed:v2:k2:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA',
+        'transport:v1:t1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        3,
+      ],
       when: new Date(0),
     };
     const masked = maskSecretsDeep(input);
@@ -112,7 +118,7 @@ describe('maskSecretsDeep', () => {
       accessToken: null,
       tokenMeta: '[redacted]',
       headers: { Authorization: '[redacted]', 'X-Api-Key': '[redacted]', Accept: 'json' },
-      items: [{ privateKeyPem: '[redacted]' }, '[sealed]', 3],
+      items: [{ privateKeyPem: '[redacted]' }, '[sealed]', '[sealed]', '[sealed]', 3],
       when: new Date(0),
     });
     expect(input.fields.client_secret).toBe('shh');

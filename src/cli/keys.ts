@@ -81,7 +81,8 @@ const publicKey: Command = {
 const rotate: Command = {
   name: 'keys rotate',
   args: [],
-  summary: 'Re-seal every stored secret and token with the first key of ENCRYPTION_KEYS; resumable (run again)',
+  summary:
+    'Re-seal every stored secret and token with the first key of ENCRYPTION_KEYS, bound to its connection; resumable (run again)',
   async run(_input, output) {
     return withStore(async ({ config, log, store }) => {
       const keys = loadKeyRing(config, log);
@@ -96,7 +97,7 @@ const rotate: Command = {
           onProgress: ({ examined, resealed }) => output.err(`examined ${examined}, re-sealed ${resealed}`),
         });
         output.out(
-          `Examined ${result.examined} connections: re-sealed ${result.resealed} with key "${keys.currentKeyId}", retried ${result.conflicts} conflicting writes, ${result.failed.length} failed.`,
+          `Examined ${result.examined} connections: re-sealed ${result.resealed} with key "${keys.currentKeyId}", upgraded ${result.upgraded} values to the bound format, retried ${result.conflicts} conflicting writes, ${result.failed.length} failed.`,
         );
         for (const { connectionId, message } of result.failed) output.out(`failed ${connectionId}: ${message}`);
         if (result.failed.length > 0) {

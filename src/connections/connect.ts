@@ -9,7 +9,8 @@ import type { ConnectCommand, ConnectResult } from '../domain/use-cases.js';
 import { AppError, isAppError } from '../errors.js';
 import { connectEvents } from '../events/event.js';
 import { requestToken } from '../oauth/client.js';
-import { openAll, sealSecrets } from './context.js';
+import { sealSecrets, splitSecrets } from './context.js';
+import { openJobFields } from './job-fields.js';
 import type { Services } from './services.js';
 import { isExpiredAnswer, pickTestValues, sendTestRequest, testFailure } from './test-api.js';
 import { tokenEndpointSpec, tokenPatch } from './token.js';
@@ -23,7 +24,11 @@ export async function connect(
 ): Promise<ConnectResult> {
   const connector = await loadConnector(services, payload.connector);
   const definition = connector.stored.definition;
-  const values = validateFieldValues(definition, openAll(services.keys, payload.fields));
+  const secretKeys = secretFieldKeys(definition);
+  const values = validateFieldValues(
+    definition,
+    await openJobFields(services, definition.key, secretKeys, payload.fields),
+  );
   const context: TemplateContext = { fields: values };
 
   const issuedAt = new Date();
@@ -71,7 +76,7 @@ export async function connect(
       `uniqueIdentifier ${connector.resolved.uniqueIdentifier} rendered empty; check the connector's template and the test API's answer`,
     );
   }
-  const { fields, secrets } = sealSecrets(services.keys, values, secretFieldKeys(definition));
+  const { fields, secrets } = splitSecrets(values, secretKeys);
   const { connection, created } = await services.store.connections.upsert(
     {
       connector: definition.key,
@@ -80,7 +85,7 @@ export async function connect(
       name: payload.name ?? renderText(connector.resolved.connectionName, context).trim(),
       status: 'active',
       fields,
-      secrets,
+      secrets: {},
       accessToken: null,
       refreshToken: null,
       tokenType: null,
@@ -88,12 +93,16 @@ export async function connect(
       tokenMeta: {},
       expiresAt: null,
       renewAt: null,
-      ...tokenPatch(services.keys, tokens, connector.resolved, issuedAt),
       testValues,
       lastTest,
       lastError: null,
     },
     connectEvents({ owner: payload.owner, connector: definition.key, status: 'active' }),
+    // Sealed values are bound to the connection's id, known only inside the upsert.
+    (id) => ({
+      secrets: sealSecrets(services.keys, id, secrets),
+      ...tokenPatch(services.keys, id, tokens, connector.resolved, issuedAt),
+    }),
   );
   await services.cache.publish(connection);
   await services.renewals.schedule(connection);

@@ -6,34 +6,51 @@
 import type { TemplateContext } from '../definitions/templates.js';
 import type { Connection, FieldValue } from '../domain/model.js';
 import type { KeyRing } from '../secrets/keyring.js';
+import { secretPlace, tokenPlace } from '../secrets/places.js';
 
-/** Opens every sealed value of a record; clear values pass through. */
-export function openAll(keys: KeyRing, values: Record<string, FieldValue>): Record<string, FieldValue> {
-  const opened: Record<string, FieldValue> = {};
-  for (const [key, value] of Object.entries(values)) opened[key] = keys.isSealed(value) ? keys.open(value) : value;
-  return opened;
-}
-
-/** Seals every value of `values` whose key is in `secretKeys` and is not sealed yet. */
-export function sealSecrets(
-  keys: KeyRing,
+/** Clear field values split into the connector's secret ones and the rest. */
+export function splitSecrets(
   values: Record<string, FieldValue>,
   secretKeys: readonly string[],
 ): { fields: Record<string, FieldValue>; secrets: Record<string, string> } {
   const fields: Record<string, FieldValue> = {};
   const secrets: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (secretKeys.includes(key)) secrets[key] = keys.isSealed(value) ? value : keys.seal(String(value));
+    if (secretKeys.includes(key)) secrets[key] = String(value);
     else fields[key] = value;
   }
   return { fields, secrets };
 }
 
+/** Seals clear secrets for their fields of connection `connectionId`. */
+export function sealSecrets(keys: KeyRing, connectionId: string, secrets: Record<string, string>) {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([key, value]) => [key, keys.seal(value, secretPlace(connectionId, key))]),
+  );
+}
+
+/** Opens the stored secrets of a connection, each for its own field of that connection. */
+export function openSecrets(keys: KeyRing, connection: Connection): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(connection.secrets).map(([key, value]) => [key, keys.open(value, secretPlace(connection.id, key))]),
+  );
+}
+
+/** Opens a stored token of a connection. */
+export function openToken(
+  keys: KeyRing,
+  connection: Connection,
+  kind: 'access_token' | 'refresh_token',
+): string | null {
+  const sealed = kind === 'access_token' ? connection.accessToken : connection.refreshToken;
+  return sealed ? keys.open(sealed, tokenPlace(connection.id, kind)) : null;
+}
+
 /** The context of a stored connection: fields, opened secrets, token and test values. */
 export function connectionContext(keys: KeyRing, connection: Connection): TemplateContext {
   return {
-    fields: { ...connection.fields, ...openAll(keys, connection.secrets) },
-    access_token: connection.accessToken ? keys.open(connection.accessToken) : undefined,
+    fields: { ...connection.fields, ...openSecrets(keys, connection) },
+    access_token: openToken(keys, connection, 'access_token') ?? undefined,
     token_type: connection.tokenType ?? undefined,
     token: connection.tokenMeta,
     test: connection.testValues,

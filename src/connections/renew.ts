@@ -10,7 +10,7 @@ import type { TokenSet } from '../oauth/types.js';
 import { ATTR } from '../telemetry/attributes.js';
 import { inSpan } from '../telemetry/tracing.js';
 import type { LoadedConnector } from './cache.js';
-import { connectionContext } from './context.js';
+import { connectionContext, openToken } from './context.js';
 import { assertUsable, patchConnection } from './load.js';
 import type { Services } from './services.js';
 import { isTokenDue, tokenEndpointSpec, tokenPatch } from './token.js';
@@ -129,7 +129,7 @@ async function renewLocked(services: Services, connection: Connection, attempt?:
     throw error;
   }
   const patch = {
-    ...tokenPatch(services.keys, tokens, connector.resolved, issuedAt, connection.refreshToken),
+    ...tokenPatch(services.keys, connection.id, tokens, connector.resolved, issuedAt, connection.refreshToken),
     status: 'active' as const,
     lastError: null,
     events: [{ type: 'connection.renewed' as const }],
@@ -150,12 +150,13 @@ async function fetchToken(services: Services, connector: LoadedConnector, connec
   const context = connectionContext(services.keys, connection);
   const spec = tokenEndpointSpec(connector.resolved, context, services.settings.tokenRequestTimeoutMs);
   const refreshDefinition = connector.resolved.refresh;
-  if (refreshDefinition && connection.refreshToken) {
+  const storedRefreshToken = openToken(services.keys, connection, 'refresh_token');
+  if (refreshDefinition && storedRefreshToken) {
     try {
       return await refreshToken(
         spec,
         services.transport,
-        services.keys.open(connection.refreshToken),
+        storedRefreshToken,
         renderUrl(refreshDefinition.url, context),
       );
     } catch (error) {

@@ -10,7 +10,7 @@ import type { RevokeCommand, RevokeResult } from '../domain/use-cases.js';
 import { isAppError } from '../errors.js';
 import { revokeToken } from '../oauth/client.js';
 import type { LoadedConnector } from './cache.js';
-import { connectionContext } from './context.js';
+import { connectionContext, openToken } from './context.js';
 import { loadOwnedFromStore, patchConnection } from './load.js';
 import type { Services } from './services.js';
 import { tokenEndpointSpec } from './token.js';
@@ -52,8 +52,10 @@ async function revokeAtProvider(
   const revoke = connector.resolved.revoke;
   if (!revoke) return { providerRevoked: null, reason: 'the connector has no revoke URL' };
   const tokens: Array<[string, 'access_token' | 'refresh_token']> = [];
-  if (connection.accessToken) tokens.push([services.keys.open(connection.accessToken), 'access_token']);
-  if (connection.refreshToken) tokens.push([services.keys.open(connection.refreshToken), 'refresh_token']);
+  for (const kind of ['access_token', 'refresh_token'] as const) {
+    const token = openToken(services.keys, connection, kind);
+    if (token) tokens.push([token, kind]);
+  }
   if (tokens.length === 0) return { providerRevoked: null, reason: 'no token was held' };
 
   const context = connectionContext(services.keys, connection);

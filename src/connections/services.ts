@@ -7,6 +7,7 @@ import type { DomainObserver, RenewalScheduler, SingleFlightLock } from '../doma
 import type { Transport } from '../http/send.js';
 import type { Logger } from '../log.js';
 import type { KeyRing } from '../secrets/keyring.js';
+import type { TransportKeyRing } from '../secrets/transport.js';
 import type { Store } from '../store/port.js';
 import type { BudgetGate } from './budgets/gate.js';
 import type { ConnectionCache } from './cache.js';
@@ -30,6 +31,8 @@ export interface DomainSettings {
 export interface Services {
   store: Store;
   keys: KeyRing;
+  /** Opens what producers sealed with the public key; null when TRANSPORT_PRIVATE_KEYS is not set. */
+  transportKeys: TransportKeyRing | null;
   log: Logger;
   settings: DomainSettings;
   /** Single-flight token renewal: one renewal per connection at a time, across processes. */

@@ -8,6 +8,7 @@ import type { ConnectionPatch } from '../domain/model.js';
 import { invalidInput } from '../errors.js';
 import type { TokenEndpointSpec, TokenSet } from '../oauth/types.js';
 import type { KeyRing } from '../secrets/keyring.js';
+import { tokenPlace } from '../secrets/places.js';
 import { secretValues } from './context.js';
 
 const stringField = (context: TemplateContext, key: string): string | undefined => {
@@ -89,14 +90,17 @@ export function renewalTime(
 /** What the store keeps of a new token. A refresh token is kept unless the provider issued a new one. */
 export function tokenPatch(
   keys: KeyRing,
+  connectionId: string,
   tokens: TokenSet,
   connector: ResolvedConnector,
   issuedAt: Date,
   previousRefreshToken: string | null = null,
 ): ConnectionPatch {
   return {
-    accessToken: keys.seal(tokens.accessToken),
-    refreshToken: tokens.refreshToken ? keys.seal(tokens.refreshToken) : previousRefreshToken,
+    accessToken: keys.seal(tokens.accessToken, tokenPlace(connectionId, 'access_token')),
+    refreshToken: tokens.refreshToken
+      ? keys.seal(tokens.refreshToken, tokenPlace(connectionId, 'refresh_token'))
+      : previousRefreshToken,
     tokenType: tokens.tokenType,
     scopes: tokens.scopes ?? [],
     tokenMeta: tokens.meta,

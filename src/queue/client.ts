@@ -1,13 +1,18 @@
 /**
  * The producer SDK (the package's main export): enqueue jobs and, if wanted, wait for their results.
  *
- * `connect` seals every string field value with the key ring before it is enqueued, so the job data in Redis (and on
- * Bull Board) never holds a secret in clear; the worker opens what it needs. Payloads are validated with the same zod
- * schemas the worker uses, so a bad payload fails here, before it is enqueued.
+ * `connect` seals field values with the worker's transport public key before it is enqueued, each for its connector
+ * and field, so the job data in Redis (and on Bull Board) never holds a secret in clear and a producer holds nothing
+ * that opens anything; the worker opens what it needs. Payloads are validated with the same zod schemas the worker
+ * uses, so a bad payload fails here, before it is enqueued.
  */
 import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { secretFieldKeys } from '../definitions/fields.js';
+import type { ConnectorDefinition } from '../definitions/schema.js';
 import { AppError } from '../errors.js';
-import { KeyRing } from '../secrets/keyring.js';
+import { isSealedAtRest, KeyRing } from '../secrets/keyring.js';
+import { jobFieldPlace } from '../secrets/places.js';
+import { isTransportSealed, parsePublicKey, sealForTransport } from '../secrets/transport.js';
 import { filteredBullMqTelemetry, propagatorRegistered } from '../telemetry/bullmq.js';
 import { CALL_EVENTS_MAX_LENGTH, type JobName, queueNames } from './names.js';
 import { callPartitionOf } from './partition.js';
@@ -29,8 +34,21 @@ export interface ClientOptions {
   callPartitions?: number;
   /** Must match the worker's QUEUE_PREFIX. @default "bull" */
   prefix?: string;
-  /** The key ring (ENCRYPTION_KEYS) used to seal secret field values; the worker must hold the same keys. */
-  encryptionKeys: string | KeyRing;
+  /**
+   * The workers' transport public key, `<id>:<base64>` (`oauth-cc keys public`), that `connect` seals field values
+   * with. Needed by `connect` only: a producer that only tests, refreshes, revokes and calls needs no key.
+   */
+  transportPublicKey?: string;
+  /**
+   * Connector definitions this producer knows: for these, `connect` seals only the secret fields; for any other
+   * connector it seals every string field (the worker opens those that are not secret).
+   */
+  connectors?: readonly ConnectorDefinition[];
+  /**
+   * @deprecated Give `transportPublicKey` instead: this ring opens every stored secret, and a producer should not hold
+   * it. Still honoured for one release (with a warning): `connect` then seals with it, bound to connector and field.
+   */
+  encryptionKeys?: string | KeyRing;
   /** How long the waiting methods wait for a result. @default 60000 */
   timeoutMs?: number;
   /** Extra options for every job added (priority, retention, …). */
@@ -59,9 +77,38 @@ export interface Client {
   close(): Promise<void>;
 }
 
+let deprecationWarned = false;
+
+/** How `connect` seals one field value for its place, from the client's options. */
+function fieldSealer(options: ClientOptions): (connector: string, field: string, value: string) => Promise<string> {
+  if (options.transportPublicKey) {
+    const publicKey = parsePublicKey(options.transportPublicKey);
+    return (connector, field, value) => sealForTransport(publicKey, { connector, field }, value);
+  }
+  if (options.encryptionKeys) {
+    if (!deprecationWarned) {
+      deprecationWarned = true;
+      process.emitWarning(
+        'createClient: encryptionKeys is deprecated; give transportPublicKey (print it with `oauth-cc keys public`) and take ENCRYPTION_KEYS off this producer',
+        { type: 'DeprecationWarning', code: 'OAUTH_CC_ENCRYPTION_KEYS' },
+      );
+    }
+    const keys =
+      typeof options.encryptionKeys === 'string' ? KeyRing.parse(options.encryptionKeys) : options.encryptionKeys;
+    return async (connector, field, value) => keys.seal(value, jobFieldPlace(connector, field));
+  }
+  return async () => {
+    throw new AppError(
+      'invalid_input',
+      'invalid_config',
+      "transportPublicKey: connect needs it to seal the fields; give createClient the workers' public key (`oauth-cc keys public`)",
+    );
+  };
+}
+
 export function createClient(options: ClientOptions): Client {
-  const keys =
-    typeof options.encryptionKeys === 'string' ? KeyRing.parse(options.encryptionKeys) : options.encryptionKeys;
+  const sealField = fieldSealer(options);
+  const secretKeysOf = new Map(options.connectors?.map((definition) => [definition.key, secretFieldKeys(definition)]));
   const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
   const prefix = options.prefix ?? 'bull';
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -101,15 +148,17 @@ export function createClient(options: ClientOptions): Client {
     return entry.ready;
   };
 
-  const seal = <N extends JobName>(name: N, data: Data<N>): Data<N> => {
+  /** Seals the connector's secret fields, or every string field of a connector this client does not know. */
+  const seal = async <N extends JobName>(name: N, data: Data<N>): Promise<Data<N>> => {
     if (name !== 'connect') return data;
     const connectData = data as Data<'connect'>;
-    const fields = Object.fromEntries(
-      Object.entries(connectData.fields).map(([key, value]) => [
-        key,
-        typeof value === 'string' && !keys.isSealed(value) ? keys.seal(value) : value,
-      ]),
-    );
+    const secretKeys = secretKeysOf.get(connectData.connector);
+    const fields = { ...connectData.fields };
+    for (const [field, value] of Object.entries(fields)) {
+      const secret = secretKeys ? secretKeys.includes(field) : true;
+      if (secret && typeof value === 'string' && !isTransportSealed(value) && !isSealedAtRest(value))
+        fields[field] = await sealField(connectData.connector, field, value);
+    }
     return { ...connectData, fields } as Data<N>;
   };
 
@@ -117,7 +166,7 @@ export function createClient(options: ClientOptions): Client {
     const parsed = parsePayload<unknown>(payloadSchemas[name], data, name) as Data<N>;
     const partition = name === 'call' ? callPartitionOf((parsed as Data<'call'>).connectionId, partitions) : 0;
     const queueName = name === 'call' ? (names.calls[partition] as string) : names.connections;
-    const job = await queue(queueName).add(name, seal(name, parsed), {
+    const job = await queue(queueName).add(name, await seal(name, parsed), {
       ...options.jobOptions,
       ...jobOptions,
     });

@@ -59,10 +59,14 @@ export interface ConnectionStore {
    * version is incremented.
    * @param events Called with what the upsert finds; the events it returns are added to the connection's outbox in
    * the same atomic write (see `OutboxStore`).
+   * @param bind Called with the id the connection will have (its existing one, or a new one) before it is written;
+   * what it returns is written over `input`. Sealed values are bound to their connection's id, so they are sealed
+   * here, once that id is known.
    */
   upsert(
     input: ConnectionInput,
     events?: (outcome: UpsertOutcome) => ConnectionEvent[],
+    bind?: (id: string) => Omit<ConnectionPatch, 'uniqueId'>,
   ): Promise<{ connection: Connection; created: boolean }>;
   /**
    * Apply `patch` if the stored version is still `expectedVersion`. Returns the new connection, or null when the

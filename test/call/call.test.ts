@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openToken } from '../../src/connections/context.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { startProvider, type TestProvider } from '../support/provider.js';
@@ -54,7 +55,7 @@ describe('call', () => {
     // The upstream echoes the bearer token: the caller gets it redacted.
     expect(echo.headers.authorization).toBe('Bearer [redacted]');
     expect(JSON.stringify(result)).not.toContain(
-      h.keys.open((await h.runtime.store.connections.get(connectionId))?.accessToken ?? ''),
+      openToken(h.keys, (await h.runtime.store.connections.get(connectionId))!, 'access_token') ?? 'missing',
     );
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, ConnectionInput } from '../../src/domain/model.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
+import { sealedFor } from '../support/sealed.js';
 import { type CliSystem, cli, startCliSystem } from './cli.js';
 
 let system: CliSystem;
@@ -19,8 +20,8 @@ function connection(owner: string, uniqueId: string, overrides: Partial<Connecti
     name: `${uniqueId}'s Account`,
     status: 'active',
     fields: { client_id: `id-${uniqueId}`, environment: 'production' },
-    secrets: { client_secret: keys.seal(SECRET) },
-    accessToken: keys.seal(ACCESS),
+    secrets: {},
+    accessToken: null,
     refreshToken: null,
     tokenType: 'Bearer',
     scopes: ['contacts.read'],
@@ -37,9 +38,15 @@ function connection(owner: string, uniqueId: string, overrides: Partial<Connecti
 beforeAll(async () => {
   system = await startCliSystem();
   keys = KeyRing.parse(system.env.ENCRYPTION_KEYS ?? '');
-  ada = (await system.store.connections.upsert(connection('ws-1', 'ada'))).connection;
-  bob = (await system.store.connections.upsert(connection('ws-2', 'bob', { connector: 'other', status: 'error' })))
-    .connection;
+  const sealed = sealedFor(keys, { secrets: { client_secret: SECRET }, accessToken: ACCESS });
+  ada = (await system.store.connections.upsert(connection('ws-1', 'ada'), undefined, sealed)).connection;
+  bob = (
+    await system.store.connections.upsert(
+      connection('ws-2', 'bob', { connector: 'other', status: 'error' }),
+      undefined,
+      sealed,
+    )
+  ).connection;
 });
 afterAll(() => system?.close());
 
@@ -124,7 +131,7 @@ describe('connections show', () => {
       tokenMeta: { instance_url: 'https://acme.example', id_token: '[redacted]' },
       expiresAt: '2030-01-01T00:00:00.000Z',
     });
-    for (const hidden of [SECRET, ACCESS, 'id-token-do-not-print', 'sealed:v1:'])
+    for (const hidden of [SECRET, ACCESS, 'id-token-do-not-print', 'sealed:v'])
       expect(result.stdout + result.stderr).not.toContain(hidden);
   });
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/domain/model.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
+import { secretPlace } from '../../src/secrets/places.js';
 import { connectionInput } from '../store/fixtures.js';
+import { openedValues, sealedFor, sealLegacy } from '../support/sealed.js';
 import { type CliSystem, cli, startCliSystem } from './cli.js';
 
 describe('keys generate', () => {
@@ -41,18 +43,22 @@ describe('keys rotate', () => {
   beforeAll(async () => {
     system = await startCliSystem(k1);
     seeded = [];
+    // a and b hold values bound to their connection, c values of the earlier, unbound format.
     for (const name of ['a', 'b', 'c']) {
-      const { connection } = await system.store.connections.upsert(
-        connectionInput({
-          owner: 'ws-rotate',
-          uniqueId: name,
-          name,
-          fields: { client_id: name },
-          secrets: { client_secret: old.seal(`secret-${name}`) },
-          accessToken: old.seal(`access-${name}`),
-          refreshToken: name === 'a' ? old.seal('refresh-a') : null,
-        }),
-      );
+      const clear = {
+        secrets: { client_secret: `secret-${name}` },
+        accessToken: `access-${name}`,
+        refreshToken: name === 'a' ? 'refresh-a' : null,
+      };
+      const input = connectionInput({ owner: 'ws-rotate', uniqueId: name, name, fields: { client_id: name } });
+      const { connection } =
+        name === 'c'
+          ? await system.store.connections.upsert({
+              ...input,
+              secrets: { client_secret: sealLegacy(k1, clear.secrets.client_secret) },
+              accessToken: sealLegacy(k1, clear.accessToken),
+            })
+          : await system.store.connections.upsert(input, undefined, sealedFor(old, clear));
       seeded.push(connection);
     }
   });
@@ -67,17 +73,19 @@ describe('keys rotate', () => {
     const first = await cli(['keys', 'rotate'], env);
 
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('Examined 3 connections: re-sealed 3 with key "k2"');
+    expect(first.stdout).toContain(
+      'Examined 3 connections: re-sealed 3 with key "k2", upgraded 2 values to the bound format',
+    );
     expect(first.stderr).toContain('examined 3, re-sealed 3');
     expect(first.stderr).toContain('the older keys (k1) can now be removed');
     for (const before of seeded) {
       const after = await system.store.connections.get(before.id);
       expect(after).not.toBeNull();
-      for (const value of sealedValues(after!)) expect(value).toMatch(/^sealed:v1:k2:/);
+      for (const value of sealedValues(after!)) expect(value).toMatch(/^sealed:v2:k2:/);
       // Opens without k1, to the same clear text as before.
-      expect(sealedValues(after!).map((v) => onlyNew.open(v))).toEqual(sealedValues(before).map((v) => old.open(v)));
+      expect(openedValues(onlyNew, after!)).toEqual(openedValues(old, before));
     }
-    for (const clear of ['secret-a', 'access-a', 'refresh-a', 'sealed:v1:'])
+    for (const clear of ['secret-a', 'access-a', 'refresh-a', 'sealed:v'])
       expect(first.stdout + first.stderr).not.toContain(clear);
 
     const second = await cli(['keys', 'rotate'], env);
@@ -90,7 +98,7 @@ describe('keys rotate', () => {
     const { connection } = await system.store.connections.upsert({
       ...seeded[0]!,
       uniqueId: 'lost',
-      secrets: { client_secret: lost.seal('secret-lost') },
+      secrets: { client_secret: lost.seal('secret-lost', secretPlace(seeded[0]!.id, 'client_secret')) },
     });
 
     const result = await cli(['keys', 'rotate'], { ...system.env, ENCRYPTION_KEYS: `${k2},${k1}` });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenPlace } from '../../src/secrets/places.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
@@ -56,7 +57,7 @@ describe('the connector cache', () => {
     // A refresh on another worker stored a new token and died before publishing it: caches still hold the old one.
     const stored = await h.runtime.store.connections.get(connectionId);
     await h.runtime.store.connections.update(connectionId, stored?.version ?? 0, {
-      accessToken: h.keys.seal('token-of-a-dead-worker'),
+      accessToken: h.keys.seal('token-of-a-dead-worker', tokenPlace(connectionId, 'access_token')),
     });
     h.provider.reset();
     expect(await h.client.refresh({ owner: 'ws', connectionId, force: true })).toMatchObject({ renewed: true });

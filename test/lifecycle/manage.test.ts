@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openToken } from '../../src/connections/context.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
@@ -81,7 +82,7 @@ describe('refresh', () => {
     expect(result.renewed).toBe(true);
     const after = await h.runtime.store.connections.get(connectionId);
     expect(after?.accessToken).not.toBe(before?.accessToken);
-    expect(h.keys.open(after?.accessToken ?? '')).toMatch(/.+/);
+    expect(openToken(h.keys, after!, 'access_token')).toMatch(/.+/);
     expect(after?.renewAt?.getTime()).toBeGreaterThan(before?.renewAt?.getTime() ?? 0);
     expect(h.provider.stats.tokenRequests).toBe(1);
   });
@@ -104,7 +105,7 @@ describe('refresh', () => {
       fields: { client_id: 'refresher', client_secret: 'secret' },
     });
     const stored = await h.runtime.store.connections.get(connectionId);
-    expect(stored?.refreshToken).toMatch(/^sealed:v1:/);
+    expect(stored?.refreshToken).toMatch(/^sealed:v2:/);
     h.provider.reset();
     await h.client.refresh({ owner: 'ws', connectionId, force: true });
     expect(h.provider.stats.refreshRequests).toBe(1);

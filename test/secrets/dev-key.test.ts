@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { loadKeyRing } from '../../src/secrets/dev-key.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
+import { secretPlace } from '../../src/secrets/places.js';
+
+const PLACE = secretPlace('connection-1', 'client_secret');
 
 const run = promisify(execFile);
 const freshFile = () => join(mkdtempSync(join(tmpdir(), 'oauth-cc-dev-key-')), '.dev-keys');
@@ -41,11 +44,11 @@ describe('loadKeyRing', () => {
     const first = loadKeyRing({ nodeEnv: 'development', devKeyFile }, log);
     const content = readFileSync(devKeyFile, 'utf8');
     expect(statSync(devKeyFile).mode & 0o777).toBe(0o600);
-    const sealed = first.seal('kept across restarts');
+    const sealed = first.seal('kept across restarts', PLACE);
 
     const second = loadKeyRing({ nodeEnv: 'test', devKeyFile }, log);
     expect(readFileSync(devKeyFile, 'utf8')).toBe(content);
-    expect(second.open(sealed)).toBe('kept across restarts');
+    expect(second.open(sealed, PLACE)).toBe('kept across restarts');
 
     expect(lines).toHaveLength(2);
     for (const line of lines) {
@@ -82,13 +85,13 @@ describe('loadKeyRing', () => {
     const script = `
       import { loadKeyRing } from './src/secrets/dev-key.ts';
       const keys = loadKeyRing({ nodeEnv: 'development', devKeyFile: ${JSON.stringify(devKeyFile)} }, { warn() {} });
-      process.stdout.write(keys.seal('from ' + process.pid));`;
+      process.stdout.write(keys.seal('from ' + process.pid, ${JSON.stringify(PLACE)}));`;
     const sealed = await Promise.all(
       Array.from({ length: 6 }, () =>
         run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd() }),
       ),
     );
     const keys = loadKeyRing({ nodeEnv: 'development', devKeyFile }, capturingLogger().log);
-    for (const { stdout } of sealed) expect(keys.open(stdout)).toMatch(/^from \d+$/);
+    for (const { stdout } of sealed) expect(keys.open(stdout, PLACE)).toMatch(/^from \d+$/);
   });
 });

@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
+import { jobFieldPlace, secretPlace, tokenPlace } from '../../src/secrets/places.js';
+import { sealLegacy } from '../support/sealed.js';
 
 const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 const k1 = key('k1');
 const k2 = key('k2');
+const PLACE = secretPlace('connection-1', 'client_secret');
 
 /** The error `fn` throws, so that tests can assert on its fields. */
 function thrown(fn: () => unknown): AppError {
@@ -28,58 +31,58 @@ describe('KeyRing', () => {
   it('when a value is sealed, it opens to the same text, and the sealed form names the key and hides the text', () => {
     const ring = KeyRing.parse(k1);
     for (const text of ['s3cr3t-value', '', 'ünïcødé ✓ 🔑', 'x'.repeat(10_000)]) {
-      const sealed = ring.seal(text);
-      expect(sealed).toMatch(/^sealed:v1:k1:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/);
+      const sealed = ring.seal(text, PLACE);
+      expect(sealed).toMatch(/^sealed:v2:k1:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/);
       if (text) expect(sealed).not.toContain(text);
       expect(ring.isSealed(sealed)).toBe(true);
-      expect(ring.open(sealed)).toBe(text);
+      expect(ring.open(sealed, PLACE)).toBe(text);
     }
   });
 
   it('when the same text is sealed twice, it gets two different sealed forms (random nonce)', () => {
     const ring = KeyRing.parse(k1);
-    expect(ring.seal('same')).not.toBe(ring.seal('same'));
+    expect(ring.seal('same', PLACE)).not.toBe(ring.seal('same', PLACE));
   });
 
   it('when a new key is put first, it seals with the new key and still opens values of the old one', () => {
     const old = KeyRing.parse(k1);
-    const sealedOld = old.seal('old secret');
+    const sealedOld = old.seal('old secret', PLACE);
     const rotated = KeyRing.parse(`${k2},${k1}`);
     expect(rotated.currentKeyId).toBe('k2');
     expect(rotated.keyIds).toEqual(['k2', 'k1']);
-    expect(rotated.open(sealedOld)).toBe('old secret');
+    expect(rotated.open(sealedOld, PLACE)).toBe('old secret');
     expect(rotated.isCurrent(sealedOld)).toBe(false);
-    const resealed = rotated.reseal(sealedOld);
-    expect(resealed.startsWith('sealed:v1:k2:')).toBe(true);
+    const resealed = rotated.reseal(sealedOld, PLACE);
+    expect(resealed.startsWith('sealed:v2:k2:')).toBe(true);
     expect(rotated.isCurrent(resealed)).toBe(true);
-    expect(KeyRing.parse(k2).open(resealed)).toBe('old secret');
+    expect(KeyRing.parse(k2).open(resealed, PLACE)).toBe('old secret');
   });
 
   it('when any part of a sealed value is altered, opening fails with a clear error and never returns garbage', () => {
     const ring = KeyRing.parse(`${k1},${k2}`);
-    const sealed = ring.seal('the secret');
+    const sealed = ring.seal('the secret', PLACE);
     const [, , , nonce = '', body = ''] = sealed.split(':');
-    const nonceStart = 'sealed:v1:k1:'.length;
+    const nonceStart = 'sealed:v2:k1:'.length;
     const bodyStart = nonceStart + nonce.length + 1;
     const altered = {
       nonce: flipAt(sealed, nonceStart + 3),
       ciphertext: flipAt(sealed, bodyStart + 1),
       tag: flipAt(sealed, bodyStart + body.length - 5),
       // k1 → k2: a key that exists in the ring, so only the additional data binding can catch it.
-      keyId: sealed.replace('sealed:v1:k1:', 'sealed:v1:k2:'),
+      keyId: sealed.replace('sealed:v2:k1:', 'sealed:v2:k2:'),
     };
     for (const [part, value] of Object.entries(altered)) {
-      const error = thrown(() => ring.open(value));
+      const error = thrown(() => ring.open(value, PLACE));
       expect(error.kind, part).toBe('permanent');
-      expect(error.code, part).toBe('sealed_value_invalid');
-      expect(error.message, part).toMatch(/failed authentication with key id "k[12]"/);
+      expect(error.code, part).toBe('invalid_sealed_value');
+      expect(error.message, part).toMatch(/does not open here with key id "k[12]"/);
       expect(error.message, part).not.toContain('the secret');
     }
   });
 
   it('when a value was sealed with a key the ring does not hold, opening names that key id', () => {
-    const sealed = KeyRing.parse(key('k0')).seal('x');
-    const error = thrown(() => KeyRing.parse(`${k2},${k1}`).open(sealed));
+    const sealed = KeyRing.parse(key('k0')).seal('x', PLACE);
+    const error = thrown(() => KeyRing.parse(`${k2},${k1}`).open(sealed, PLACE));
     expect(error.code).toBe('sealed_value_invalid');
     expect(error.message).toContain('"k0"');
     expect(error.message).toContain('not in ENCRYPTION_KEYS (k2, k1)');
@@ -89,10 +92,10 @@ describe('KeyRing', () => {
     const ring = KeyRing.parse(k1);
     for (const value of [
       'plain-secret',
-      'sealed:v2:k1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA',
+      'sealed:v3:k1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA',
       'sealed:v1:k1:short:x',
     ]) {
-      const error = thrown(() => ring.open(value));
+      const error = thrown(() => ring.open(value, PLACE));
       expect(error.code).toBe('sealed_value_invalid');
       expect(error.message).toContain('malformed');
       expect(error.message).not.toContain(value);
@@ -140,7 +143,39 @@ describe('KeyRing', () => {
     expect(KeyRing.generateKey('mine')).toMatch(/^mine:/);
     expect(KeyRing.generateKey('mine')).not.toBe(KeyRing.generateKey('mine'));
     const ring = KeyRing.parse(`${KeyRing.generateKey('new')},${generated}`);
-    expect(ring.open(ring.seal('v'))).toBe('v');
+    expect(ring.open(ring.seal('v', PLACE), PLACE)).toBe('v');
     expect(() => KeyRing.generateKey('bad:id')).toThrow(/ENCRYPTION_KEYS/);
+  });
+
+  it('when a value is presented in another place than it was sealed for, it does not open: invalid_sealed_value', () => {
+    const ring = KeyRing.parse(k1);
+    const sealed = ring.seal('the secret', secretPlace('connection-1', 'client_secret'));
+    for (const elsewhere of [
+      secretPlace('connection-2', 'client_secret'),
+      secretPlace('connection-1', 'client_id'),
+      tokenPlace('connection-1', 'access_token'),
+      jobFieldPlace('acme', 'client_secret'),
+    ]) {
+      const error = thrown(() => ring.open(sealed, elsewhere));
+      expect(error.kind).toBe('permanent');
+      expect(error.code).toBe('invalid_sealed_value');
+      expect(error.message).not.toContain('the secret');
+    }
+  });
+
+  it('when a value is of the earlier, unbound format, it opens anywhere, is not current, and reseals bound', () => {
+    const ring = KeyRing.parse(k1);
+    const legacy = sealLegacy(k1, 'from before');
+    expect(ring.isSealed(legacy)).toBe(true);
+    expect(ring.isLegacy(legacy)).toBe(true);
+    expect(ring.isCurrent(legacy)).toBe(false);
+    expect(ring.open(legacy, PLACE)).toBe('from before');
+    expect(ring.open(legacy, jobFieldPlace('acme', 'client_id'))).toBe('from before');
+    const bound = ring.reseal(legacy, PLACE);
+    expect(ring.isCurrent(bound)).toBe(true);
+    expect(ring.isLegacy(bound)).toBe(false);
+    expect(() => ring.open(bound, secretPlace('connection-2', 'client_secret'))).toThrow(/does not open here/);
+    const altered = legacy.replace(/.$/, legacy.endsWith('A') ? 'B' : 'A');
+    expect(thrown(() => ring.open(altered, PLACE)).code).toBe('sealed_value_invalid');
   });
 });

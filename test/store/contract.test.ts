@@ -105,6 +105,16 @@ function storeContract(name: string, target: () => Target) {
         });
       });
 
+      it('when given bind, it writes what bind returns for the id the connection gets, new or kept', async () => {
+        const bound = (id: string) => ({ secrets: { client_secret: `for-${id}` }, accessToken: `token-${id}` });
+        const input = connectionInput();
+        const { connection: inserted } = await connections().upsert(input, undefined, bound);
+        expect(inserted).toMatchObject({ ...bound(inserted.id), fields: input.fields, refreshToken: null });
+        const { connection: updated } = await connections().upsert({ ...input, name: 'again' }, undefined, bound);
+        expect(updated.id).toBe(inserted.id);
+        expect(await connections().get(inserted.id)).toMatchObject({ name: 'again', ...bound(inserted.id) });
+      });
+
       it('when only the owner or the unique id differs, it is another connection', async () => {
         const input = connectionInput();
         const a = await connections().upsert(input);

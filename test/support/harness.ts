@@ -14,6 +14,7 @@ import { type Client, createClient } from '../../src/queue/client.js';
 import { createRedis, type RedisClient, type RedisRole } from '../../src/queue/redis.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
+import { TransportKeyRing } from '../../src/secrets/transport.js';
 import { type RunningWorker, startWorker } from '../../workers/start-worker.js';
 import { startProvider, type TestProvider } from './provider.js';
 
@@ -33,6 +34,8 @@ export interface Harness {
   config: Config;
   env: Record<string, string>;
   keys: KeyRing;
+  /** The public key of the workers' TRANSPORT_PRIVATE_KEYS, as producers are given it. */
+  transportPublicKey: string;
   /** Every log line written so far by in-process and child workers. */
   logs: string[];
   applyConnector(definition: ConnectorDefinition): Promise<void>;
@@ -63,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DATABASE_SCHEMA: `t_${id}`,
     QUEUE_PREFIX: `t${id}`,
     ENCRYPTION_KEYS: keySpec,
+    TRANSPORT_PRIVATE_KEYS: TransportKeyRing.generate('test').privateEntry,
     LOG_LEVEL: 'info',
     JOB_BACKOFF_MS: '50',
     JOB_ATTEMPTS: '3',
@@ -99,6 +103,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     env,
     keys: runtime.keys,
+    transportPublicKey: TransportKeyRing.parse(env.TRANSPORT_PRIVATE_KEYS ?? '').publicKey,
     logs,
     async applyConnector(definition) {
       await runtime.services.cache.applyConnector(definition);

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
+import { openToken } from '../../src/connections/context.js';
 import type { Connection } from '../../src/domain/model.js';
 import type { JobName } from '../../src/queue/names.js';
 import { createRedis, type RedisClient } from '../../src/queue/redis.js';
@@ -300,7 +301,7 @@ export class MixedLoad {
           problems.push(`${stored.id}: status ${stored.status}, wiped ${wiped}; expected revoked and wiped`);
         }
       } else {
-        const opens = stored.accessToken !== null && this.h.keys.open(stored.accessToken).length > 0;
+        const opens = stored.accessToken !== null && (openToken(this.h.keys, stored, 'access_token')?.length ?? 0) > 0;
         if (stored.status !== 'active' || !opens) {
           problems.push(`${stored.id}: status ${stored.status}, token ${opens}; expected active with a token`);
         }

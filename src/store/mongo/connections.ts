@@ -68,8 +68,8 @@ export function mongoConnections({ Connections }: Models): ConnectionStore {
       return doc ? toConnection(doc) : null;
     },
 
-    async upsert(input, eventsFor = () => []) {
-      const { connector, owner, uniqueId, ...rest } = input;
+    async upsert(input, eventsFor = () => [], bind = () => ({})) {
+      const { connector, owner, uniqueId, ...unbound } = input;
       for (let attempt = 1; attempt <= UPSERT_ATTEMPTS; attempt++) {
         const previous = await Connections.findOne({ connector, owner, uniqueId }, { status: 1, version: 1 }).lean<
           Pick<ConnectionDoc, '_id' | 'status' | 'version'>
@@ -80,6 +80,7 @@ export function mongoConnections({ Connections }: Models): ConnectionStore {
           id: id.toHexString(),
           previousStatus: previous?.status ?? null,
         });
+        const rest = { ...unbound, ...bind(id.toHexString()) };
         if (previous) {
           const connection = await write(updateCommand(id, previous.version, rest, events));
           if (connection) return { connection, created: false };

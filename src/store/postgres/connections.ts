@@ -5,7 +5,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { ConnectionEvent } from '../../domain/model.js';
+import type { ConnectionEvent, ConnectionInput } from '../../domain/model.js';
 import { CONNECTION_STATUSES, type ConnectionStatus, type DueConnection } from '../../domain/model.js';
 import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
 import type { ConnectionStore } from '../port.js';
@@ -69,7 +69,7 @@ export function postgresConnections(db: Db): ConnectionStore {
      * When there was no row and a concurrent insert won the race, the events were made for an insert: roll back and
      * run again, now finding the row.
      */
-    async upsert(input, eventsFor = () => []) {
+    async upsert(input, eventsFor = () => [], bind = () => ({})) {
       for (let attempt = 1; attempt <= UPSERT_ATTEMPTS; attempt++) {
         const row = await db.transaction(async (query) => {
           const [previous] = await query<{ id: string; status: ConnectionStatus }>(previousSql, [
@@ -79,11 +79,12 @@ export function postgresConnections(db: Db): ConnectionStore {
           ]);
           const id = previous?.id ?? randomUUID();
           const events = eventsFor({ created: !previous, id, previousStatus: previous?.status ?? null });
+          const values: ConnectionInput = { ...input, ...bind(id) };
           const params = [
             id,
             input.connector,
             input.owner,
-            ...UPSERT_KEYS.map((key) => PATCH_COLUMNS[key].encode(input[key])),
+            ...UPSERT_KEYS.map((key) => PATCH_COLUMNS[key].encode(values[key])),
             eventsParam(events),
           ];
           const [written] = await query<ConnectionRow & { created: boolean }>(upsertSql, params);
