@@ -77,8 +77,6 @@ export interface Client {
   close(): Promise<void>;
 }
 
-let deprecationWarned = false;
-
 /** How `connect` seals one field value for its place, from the client's options. */
 function fieldSealer(options: ClientOptions): (connector: string, field: string, value: string) => Promise<string> {
   if (options.transportPublicKey) {
@@ -86,13 +84,11 @@ function fieldSealer(options: ClientOptions): (connector: string, field: string,
     return (connector, field, value) => sealForTransport(publicKey, { connector, field }, value);
   }
   if (options.encryptionKeys) {
-    if (!deprecationWarned) {
-      deprecationWarned = true;
-      process.emitWarning(
-        'createClient: encryptionKeys is deprecated; give transportPublicKey (print it with `oauth-cc keys public`) and take ENCRYPTION_KEYS off this producer',
-        { type: 'DeprecationWarning', code: 'OAUTH_CC_ENCRYPTION_KEYS' },
-      );
-    }
+    // Per client, not per process: a producer makes one and keeps it, and a later client would otherwise go unwarned.
+    process.emitWarning(
+      'createClient: encryptionKeys is deprecated; give transportPublicKey (print it with `oauth-cc keys public`) and take ENCRYPTION_KEYS off this producer',
+      { type: 'DeprecationWarning', code: 'OAUTH_CC_ENCRYPTION_KEYS' },
+    );
     const keys =
       typeof options.encryptionKeys === 'string' ? KeyRing.parse(options.encryptionKeys) : options.encryptionKeys;
     return async (connector, field, value) => keys.seal(value, jobFieldPlace(connector, field));

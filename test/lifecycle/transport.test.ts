@@ -13,6 +13,7 @@ import type { ConnectorDefinition } from '../../src/definitions/schema.js';
 import { type Client, createClient } from '../../src/queue/client.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { sealLegacy } from '../support/sealed.js';
 import { dumpRedis, findLeaks } from '../support/secret-scan.js';
 
 const run = promisify(execFile);
@@ -135,6 +136,10 @@ describe('a sealed value presented anywhere else', () => {
       'transport envelope into another connector': ['acme2', { client_id: 'moved', client_secret: sealedSecret }],
       'at-rest job value into another connector': ['acme2', { client_id: 'moved', client_secret: atRest }],
       'at-rest job value into another field': ['acme', { client_id: atRest, client_secret: sealedSecret }],
+      'unbound value of the earlier format into a field that is not secret': [
+        'acme',
+        { client_id: sealLegacy(h.env.ENCRYPTION_KEYS!, 'moved'), client_secret: sealedSecret },
+      ],
     };
     for (const [move, [connector, fields]] of Object.entries(moves)) {
       const { outcome: refused } = await rawConnect(connector, fields);
@@ -173,6 +178,34 @@ describe('a sealed value presented anywhere else', () => {
     expect(providerRequests()).toBe(before);
     // The donor's own values still open in their own row.
     expect(await h.client.call({ owner: 'tp', connectionId: donor.id, url: 'echo' })).toMatchObject({ status: 200 });
+  });
+});
+
+describe('a client still given the at-rest ring', () => {
+  it('keeps connecting, with a deprecation warning that names the fix', async () => {
+    const warnings: Error[] = [];
+    const listen = (warning: Error) => warnings.push(warning);
+    process.on('warning', listen);
+    const client = createClient({
+      redisUrl: h.config.redisUrl,
+      prefix: h.config.queuePrefix,
+      encryptionKeys: h.env.ENCRYPTION_KEYS!,
+      timeoutMs: 20_000,
+    });
+    try {
+      const secret = account('deprecated');
+      const fields = { client_id: 'deprecated', client_secret: secret };
+      expect(await client.connect({ owner: 'tp', connector: 'acme', fields })).toMatchObject({ created: true });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([
+        expect.stringMatching(
+          /^DeprecationWarning: createClient: encryptionKeys is deprecated; give transportPublicKey/,
+        ),
+      ]);
+    } finally {
+      process.off('warning', listen);
+      await client.close();
+    }
   });
 });
 
