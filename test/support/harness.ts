@@ -83,6 +83,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       done();
     },
   });
+  const transportPublicKey = TransportKeyRing.parse(env.TRANSPORT_PRIVATE_KEYS ?? '').publicKey;
   const runtime = await createRuntime(config, createLogger({ level: config.logLevel, destination: sink }));
   const worker: RunningWorker | null = options.inProcessWorker === false ? null : startWorker(runtime);
   const client = createClient({
@@ -90,7 +91,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(config.redisClusterNodes && { clusterNodes: config.redisClusterNodes }),
     callPartitions: config.callPartitions,
     prefix: config.queuePrefix,
-    encryptionKeys: keySpec,
+    // As producers should: the public key only (test/lifecycle/transport.test.ts keeps the deprecated ring tested).
+    transportPublicKey,
     timeoutMs: 20_000,
   });
   const children: ChildProcess[] = [];
@@ -103,7 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     env,
     keys: runtime.keys,
-    transportPublicKey: TransportKeyRing.parse(env.TRANSPORT_PRIVATE_KEYS ?? '').publicKey,
+    transportPublicKey,
     logs,
     async applyConnector(definition) {
       await runtime.services.cache.applyConnector(definition);
