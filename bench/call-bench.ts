@@ -412,7 +412,10 @@ export async function spawnChild(script: string, env: NodeJS.ProcessEnv, nodeArg
   const exited = once(proc, 'exit');
   const next = <T>(type: string, timeoutMs = 120_000) =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${script}: no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${script}: no "${type}" within ${timeoutMs} ms; its last output:\n${tail.join('')}`)),
+        timeoutMs,
+      );
       const list = waiters.get(type) ?? [];
       list.push((message) => {
         clearTimeout(timer);

@@ -25,12 +25,14 @@ export function countStoreOperations(store: Store): () => StoreCounts {
   return () => ({ ...counts });
 }
 
-/** The functions of an object, own or inherited (adapters are classes). */
+/** The functions of an object, own or inherited (adapters are classes), as the object itself defines them. */
 function methodsOf(target: Record<string, unknown>): Record<string, (...args: unknown[]) => unknown> {
   const methods: Record<string, (...args: unknown[]) => unknown> = {};
   for (let at: object | null = target; at && at !== Object.prototype; at = Object.getPrototypeOf(at))
     for (const name of Object.getOwnPropertyNames(at)) {
-      const value = target[name];
+      // The descriptor, not `target[name]`: with tracing on, the runtime's store is a proxy whose `get` calls the
+      // adapter's own method, and wrapping the proxy's answer would make that method call itself.
+      const value = Object.getOwnPropertyDescriptor(at, name)?.value;
       if (name !== 'constructor' && typeof value === 'function' && !(name in methods))
         methods[name] = value as (...args: unknown[]) => unknown;
     }
