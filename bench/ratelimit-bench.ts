@@ -15,13 +15,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { type Queue, QueueEvents } from 'bullmq';
+import { Job, type Queue, QueueEvents } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import type { RateLimitDefinition } from '../src/definitions/schema.js';
 import { createLogger } from '../src/log.js';
 import { CALL_JOB } from '../src/queue/names.js';
 import { createRedis } from '../src/queue/redis.js';
 import type { CallPayload } from '../src/queue/schemas.js';
+import { settledWithin } from '../src/queue/wait-for-job.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { KeyRing } from '../src/secrets/keyring.js';
 import type { LimitedApiOptions } from '../test/budgets/limited-api.js';
@@ -215,11 +216,17 @@ async function queueAll(queue: Queue, jobs: Array<{ name: string; data: CallPayl
   return Date.now() - started;
 }
 
+/** A spell without events after which the running jobs are looked at directly. */
+const QUIET_MS = 2_000;
+
 /** Counts finished call jobs from the queue's events stream (every worker process's), by job id. */
 class Finished {
   private readonly connection;
   private readonly events: QueueEvents;
-  private waiting: { ids: Set<string>; outcome: Outcome; done: () => void } | null = null;
+  private waiting: { ids: Set<string>; outcome: Outcome; done: () => void; lastAt: number } | null = null;
+  /** When this listener last heard of a job finishing. */
+  private heardAt = 0;
+  private lastFinishedAt: number | undefined;
 
   constructor(runtime: Runtime, redisUrl: string) {
     this.connection = createRedis(redisUrl, 'worker');
@@ -235,7 +242,11 @@ class Finished {
     return this.events.waitUntilReady().then(() => {});
   }
 
-  /** Enqueues the jobs on the paused queue, resumes it, and resolves when all of them have finished. */
+  /**
+   * Enqueues the jobs on the paused queue, resumes it, and resolves when all of them have finished. The call queue's
+   * event stream is short (`CALL_EVENTS_MAX_LENGTH`): when the first pass over 20,000 jobs floods it, this listener
+   * can miss `completed` events, so after a quiet spell the jobs still counted as running are looked at directly.
+   */
   async run(queue: Queue, jobs: Array<{ name: string; data: CallPayload }>): Promise<Outcome> {
     await queue.pause();
     const ids = new Set<string>();
@@ -243,19 +254,42 @@ class Finished {
       for (const job of await queue.addBulk(jobs.slice(from, from + 1000))) ids.add(job.id as string);
     }
     const outcome: Outcome = { completed: 0, failed: 0, durationMs: 0 };
-    const finished = new Promise<void>((done) => {
-      this.waiting = { ids, outcome, done };
-    });
     const started = Date.now();
+    const finished = new Promise<void>((done) => {
+      this.waiting = { ids, outcome, done, lastAt: started };
+    });
+    this.heardAt = started;
     await queue.resume();
-    await finished;
-    outcome.durationMs = Date.now() - started;
+    while (!(await settledWithin(finished, QUIET_MS))) {
+      if (Date.now() - this.heardAt >= QUIET_MS) await this.lookAtRunning(queue);
+    }
+    outcome.durationMs = (this.lastFinishedAt ?? Date.now()) - started;
     return outcome;
   }
 
-  private finished(jobId: string, failure?: string): void {
+  /** Counts the jobs that finished without their event reaching this listener, at the time they finished. */
+  private async lookAtRunning(queue: Queue): Promise<void> {
+    const running = [...(this.waiting?.ids ?? [])];
+    for (let from = 0; from < running.length; from += 500) {
+      const chunk = running.slice(from, from + 500);
+      const jobs = await Promise.all(chunk.map((id) => Job.fromId(queue, id)));
+      chunk.forEach((id, i) => {
+        const job = jobs[i];
+        // Gone: finished and trimmed by JOB_RETENTION_COUNT, so a thousand later jobs finished after it.
+        if (!job) this.finished(id, undefined, 0);
+        else if (job.finishedOn) {
+          const failed = job.returnvalue == null && Boolean(job.failedReason);
+          this.finished(id, failed ? job.failedReason : undefined, job.finishedOn);
+        }
+      });
+    }
+  }
+
+  private finished(jobId: string, failure?: string, at = Date.now()): void {
+    this.heardAt = Date.now();
     const waiting = this.waiting;
     if (!waiting?.ids.delete(jobId)) return;
+    waiting.lastAt = Math.max(waiting.lastAt, at);
     if (failure === undefined) waiting.outcome.completed++;
     else {
       waiting.outcome.failed++;
@@ -263,6 +297,7 @@ class Finished {
     }
     if (waiting.ids.size === 0) {
       this.waiting = null;
+      this.lastFinishedAt = waiting.lastAt;
       waiting.done();
     }
   }

@@ -10,6 +10,7 @@ import { tokenPatch } from '../src/connections/token.js';
 import { secretFieldKeys, validateFieldValues } from '../src/definitions/fields.js';
 import { resolveConnector } from '../src/definitions/resolve.js';
 import type { ConnectorDefinition } from '../src/definitions/schema.js';
+import { newConnection } from '../src/domain/model.js';
 import type { Runtime } from '../src/runtime.js';
 
 /** Tokens fetched and connections written at once. */
@@ -40,26 +41,7 @@ export async function seedConnections(
       meta: {},
     };
     const { connection } = await runtime.store.connections.upsert(
-      {
-        connector: definition.key,
-        owner,
-        uniqueId: clientId,
-        name: `bench ${i}`,
-        status: 'active',
-        fields,
-        // What `connect` starts from before the sealed values and the token's patch; they set every one of them.
-        secrets: {},
-        accessToken: null,
-        refreshToken: null,
-        tokenType: null,
-        scopes: [],
-        tokenMeta: {},
-        expiresAt: null,
-        renewAt: null,
-        testValues: {},
-        lastTest: null,
-        lastError: null,
-      },
+      newConnection({ connector: definition.key, owner, uniqueId: clientId, name: `bench ${i}`, fields }),
       undefined,
       (id) => ({
         secrets: sealSecrets(runtime.keys, id, secrets),

@@ -4,7 +4,7 @@
  */
 import { secretFieldKeys, validateFieldValues } from '../definitions/fields.js';
 import { renderText, type TemplateContext } from '../definitions/templates.js';
-import type { LastTest } from '../domain/model.js';
+import { type LastTest, newConnection } from '../domain/model.js';
 import type { ConnectCommand, ConnectResult } from '../domain/use-cases.js';
 import { AppError, isAppError } from '../errors.js';
 import { connectEvents } from '../events/event.js';
@@ -78,25 +78,16 @@ export async function connect(
   }
   const { fields, secrets } = splitSecrets(values, secretKeys);
   const { connection, created } = await services.store.connections.upsert(
-    {
-      connector: definition.key,
-      owner: payload.owner,
-      uniqueId,
-      name: payload.name ?? renderText(connector.resolved.connectionName, context).trim(),
-      status: 'active',
-      fields,
-      secrets: {},
-      accessToken: null,
-      refreshToken: null,
-      tokenType: null,
-      scopes: [],
-      tokenMeta: {},
-      expiresAt: null,
-      renewAt: null,
-      testValues,
-      lastTest,
-      lastError: null,
-    },
+    newConnection(
+      {
+        connector: definition.key,
+        owner: payload.owner,
+        uniqueId,
+        name: payload.name ?? renderText(connector.resolved.connectionName, context).trim(),
+        fields,
+      },
+      { testValues, lastTest },
+    ),
     connectEvents({ owner: payload.owner, connector: definition.key, status: 'active' }),
     // Sealed values are bound to the connection's id, known only inside the upsert.
     (id) => ({

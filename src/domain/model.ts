@@ -59,6 +59,33 @@ export interface Connection {
 /** What a connect writes: everything but the bookkeeping. */
 export type ConnectionInput = Omit<Connection, 'id' | 'createdAt' | 'updatedAt' | 'version'>;
 
+/** What identifies a new connection; `newConnection` fills in the rest. */
+export type NewConnectionIdentity = Pick<ConnectionInput, 'connector' | 'owner' | 'uniqueId' | 'name' | 'fields'>;
+
+/**
+ * An active connection as a connect first writes it: no secrets and no token yet (the connect's patch seals them
+ * bound to the id the store assigns), nothing tested unless `test` says otherwise.
+ */
+export function newConnection(
+  identity: NewConnectionIdentity,
+  test: Pick<ConnectionInput, 'testValues' | 'lastTest'> = { testValues: {}, lastTest: null },
+): ConnectionInput {
+  return {
+    ...identity,
+    status: 'active',
+    secrets: {},
+    accessToken: null,
+    refreshToken: null,
+    tokenType: null,
+    scopes: [],
+    tokenMeta: {},
+    expiresAt: null,
+    renewAt: null,
+    ...test,
+    lastError: null,
+  };
+}
+
 /** Changeable parts of a connection. */
 export type ConnectionPatch = Partial<
   Omit<Connection, 'id' | 'connector' | 'owner' | 'createdAt' | 'updatedAt' | 'version'>

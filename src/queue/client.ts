@@ -18,6 +18,7 @@ import { CALL_EVENTS_MAX_LENGTH, type JobName, queueNames } from './names.js';
 import { callPartitionOf } from './partition.js';
 import { createRedis, type RedisClient } from './redis.js';
 import { type JobContract, parsePayload, payloadSchemas } from './schemas.js';
+import { waitForJob } from './wait-for-job.js';
 
 export interface ClientOptions {
   /** @default "redis://127.0.0.1:6379" */
@@ -172,9 +173,10 @@ export function createClient(options: ClientOptions): Client {
   const result = async <N extends JobName>(name: N, id: string, wait = timeoutMs): Promise<Result<N>> => {
     const { queueName, jobId } = locate(name, id);
     const listener = await queueEvents(queueName);
-    const job = await queue(queueName).getJob(jobId);
+    const jobs = queue(queueName);
+    const job = await jobs.getJob(jobId);
     if (!job) throw new AppError('not_found', 'not_found', `job ${id} not found`);
-    return (await job.waitUntilFinished(listener, wait)) as Result<N>;
+    return (await waitForJob(jobs, job, listener, wait)) as Result<N>;
   };
 
   /** The queue and BullMQ job id behind an id returned by `enqueue`. */

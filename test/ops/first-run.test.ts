@@ -66,6 +66,18 @@ function npmStart(env: Record<string, string>): Started {
   };
 }
 
+/** Waits for `app` to exit (killed after a minute), expects status 1, and returns its output lines naming `setting`. */
+async function linesAtExit(app: Started, setting: string): Promise<string[]> {
+  const timer = setTimeout(() => signalGroup(app.child, 'SIGKILL'), 60_000);
+  const code = await app.exited;
+  clearTimeout(timer);
+  expect(code).toBe(1);
+  return app
+    .output()
+    .split('\n')
+    .filter((line) => line.includes(setting));
+}
+
 const started: ChildProcess[] = [];
 let redis: ManagedServer;
 let provider: TestProvider;
@@ -139,15 +151,7 @@ describe('npm start on a machine with only Redis', () => {
   it('with no Redis answering, it exits 1 within seconds, printing one line naming REDIS_URL and the fix', async () => {
     const port = await freePort();
     const app = npmStart({ REDIS_URL: `redis://127.0.0.1:${port}`, DATA_DIR: dataDir });
-    const timer = setTimeout(() => signalGroup(app.child, 'SIGKILL'), 60_000);
-    const code = await app.exited;
-    clearTimeout(timer);
-    expect(code).toBe(1);
-    const lines = app
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('REDIS_URL'));
-    expect(lines).toEqual([
+    expect(await linesAtExit(app, 'REDIS_URL')).toEqual([
       `REDIS_URL: no Redis answers at 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); start one (\`redis-server\`, or \`docker compose up -d redis\`) or set it to the URL of a running Redis`,
     ]);
     expect(app.output()).not.toMatch(/redis connection error/);
@@ -156,15 +160,7 @@ describe('npm start on a machine with only Redis', () => {
   it('with DATABASE_URL naming a database that does not answer, it exits 1 printing one line naming DATABASE_URL', async () => {
     const port = await freePort();
     const app = npmStart({ REDIS_URL: redis.url, DATABASE_URL: `postgres://postgres:pw@127.0.0.1:${port}/postgres` });
-    const timer = setTimeout(() => signalGroup(app.child, 'SIGKILL'), 60_000);
-    const code = await app.exited;
-    clearTimeout(timer);
-    expect(code).toBe(1);
-    const lines = app
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('DATABASE_URL'));
-    expect(lines).toEqual([
+    expect(await linesAtExit(app, 'DATABASE_URL')).toEqual([
       `DATABASE_URL: PostgreSQL at 127.0.0.1:${port}/postgres does not answer (ECONNREFUSED); start it, set DATABASE_URL to a running database, or unset DATABASE_URL (outside production) to use the embedded store`,
     ]);
     expect(app.output()).not.toContain('pw@');
