@@ -48,7 +48,9 @@ export function maskSecretsDeep(
     seen.add(current);
     const copy: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(current)) {
-      copy[key] = isSecret(key) && inner !== null && inner !== undefined ? REDACTED : walk(inner);
+      // A sealed value shows as "[sealed]" under any key: it is ciphertext, and seeing it tells that sealing worked.
+      const sealed = typeof inner === 'string' && SEALED_VALUE.test(inner);
+      copy[key] = !sealed && isSecret(key) && inner !== null && inner !== undefined ? REDACTED : walk(inner);
     }
     seen.delete(current);
     return copy;

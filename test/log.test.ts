@@ -97,6 +97,7 @@ describe('maskSecretsDeep', () => {
     const input = {
       id: 'c1',
       fields: { client_id: 'public-id', client_secret: 'shh', region: 'eu' },
+      pickedUp: { client_secret: 'sealed:v2:k1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA' },
       secrets: { client_secret: 'sealed:v1:k1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA' },
       accessToken: null,
       tokenMeta: { id_token: 'x' },
@@ -114,6 +115,8 @@ describe('maskSecretsDeep', () => {
     expect(masked).toEqual({
       id: 'c1',
       fields: { client_id: 'public-id', client_secret: '[redacted]', region: 'eu' },
+      // Sealed under a secret key: shown as sealed, which tells that the pickup sealed it.
+      pickedUp: { client_secret: '[sealed]' },
       secrets: '[redacted]',
       accessToken: null,
       tokenMeta: '[redacted]',
