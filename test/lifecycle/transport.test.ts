@@ -70,9 +70,8 @@ beforeAll(async () => {
   acme = providerConnector(h.provider.url, { refresh: { url: `${h.provider.url}/oauth/token` } });
   await h.applyConnector(acme);
   await h.applyConnector({ ...acme, key: 'acme2', name: 'Acme Two' });
-  const options = { redisUrl: h.config.redisUrl, prefix: h.config.queuePrefix, timeoutMs: 20_000 };
-  knowing = createClient({ ...options, transportPublicKey: h.transportPublicKey, connectors: [acme] });
-  blind = createClient({ ...options, transportPublicKey: h.transportPublicKey });
+  knowing = createClient({ ...h.clientOptions, transportPublicKey: h.transportPublicKey, connectors: [acme] });
+  blind = createClient({ ...h.clientOptions, transportPublicKey: h.transportPublicKey });
   queue = new Queue(h.runtime.queues.connections.name, {
     connection: h.redisConnection(),
     prefix: h.config.queuePrefix,
@@ -186,12 +185,7 @@ describe('a client still given the at-rest ring', () => {
     const warnings: Error[] = [];
     const listen = (warning: Error) => warnings.push(warning);
     process.on('warning', listen);
-    const client = createClient({
-      redisUrl: h.config.redisUrl,
-      prefix: h.config.queuePrefix,
-      encryptionKeys: h.env.ENCRYPTION_KEYS!,
-      timeoutMs: 20_000,
-    });
+    const client = createClient({ ...h.clientOptions, encryptionKeys: h.env.ENCRYPTION_KEYS! });
     try {
       const secret = account('deprecated');
       const fields = { client_id: 'deprecated', client_secret: secret };
@@ -215,12 +209,7 @@ describe('a producer process without ENCRYPTION_KEYS', () => {
     const script = `
       import { createClient } from './src/queue/client.ts';
       if (process.env.ENCRYPTION_KEYS !== undefined || process.env.TRANSPORT_PRIVATE_KEYS !== undefined) process.exit(3);
-      const client = createClient({
-        redisUrl: ${JSON.stringify(h.config.redisUrl)},
-        prefix: ${JSON.stringify(h.config.queuePrefix)},
-        transportPublicKey: process.env.PUBLIC_KEY,
-        timeoutMs: 20000,
-      });
+      const client = createClient({ ...${JSON.stringify(h.clientOptions)}, transportPublicKey: process.env.PUBLIC_KEY });
       const owner = 'tp';
       const connected = await client.connect({ owner, connector: 'acme', fields: { client_id: 'keyless', client_secret: process.env.SECRET } });
       const { connectionId } = connected;

@@ -33,12 +33,7 @@ const sealedValues = (c: Connection) =>
   [...Object.values(c.secrets), c.accessToken, c.refreshToken].filter((v): v is string => v !== null);
 
 const producer = (publicKey: string) =>
-  createClient({
-    redisUrl: h.config.redisUrl,
-    prefix: h.config.queuePrefix,
-    transportPublicKey: publicKey,
-    timeoutMs: 30_000,
-  });
+  createClient({ ...h.clientOptions, transportPublicKey: publicKey, timeoutMs: 30_000 });
 
 const register = (clientId: string, i: number) =>
   h.provider.registerClient({ clientId, clientSecret: `rot-secret-${i}`, issueRefreshToken: i % 2 === 0 });

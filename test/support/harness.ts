@@ -10,7 +10,7 @@ import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { ConnectorDefinition } from '../../src/definitions/schema.js';
 import { createLogger } from '../../src/log.js';
-import { type Client, createClient } from '../../src/queue/client.js';
+import { type Client, type ClientOptions, createClient } from '../../src/queue/client.js';
 import { createRedis, type RedisClient, type RedisRole } from '../../src/queue/redis.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
@@ -36,6 +36,8 @@ export interface Harness {
   keys: KeyRing;
   /** The public key of the workers' TRANSPORT_PRIVATE_KEYS, as producers are given it. */
   transportPublicKey: string;
+  /** Where producers find the queues (one Redis or the cluster, partitions, prefix): for clients a test makes. */
+  clientOptions: Pick<ClientOptions, 'redisUrl' | 'clusterNodes' | 'callPartitions' | 'prefix' | 'timeoutMs'>;
   /** Every log line written so far by in-process and child workers. */
   logs: string[];
   applyConnector(definition: ConnectorDefinition): Promise<void>;
@@ -86,15 +88,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const transportPublicKey = TransportKeyRing.parse(env.TRANSPORT_PRIVATE_KEYS ?? '').publicKey;
   const runtime = await createRuntime(config, createLogger({ level: config.logLevel, destination: sink }));
   const worker: RunningWorker | null = options.inProcessWorker === false ? null : startWorker(runtime);
-  const client = createClient({
+  const clientOptions = {
     redisUrl: config.redisUrl,
     ...(config.redisClusterNodes && { clusterNodes: config.redisClusterNodes }),
     callPartitions: config.callPartitions,
     prefix: config.queuePrefix,
-    // As producers should: the public key only (test/lifecycle/transport.test.ts keeps the deprecated ring tested).
-    transportPublicKey,
     timeoutMs: 20_000,
-  });
+  };
+  // As producers should: the public key only (test/lifecycle/transport.test.ts keeps the deprecated ring tested).
+  const client = createClient({ ...clientOptions, transportPublicKey });
   const children: ChildProcess[] = [];
   const connections: RedisClient[] = [];
 
@@ -106,6 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env,
     keys: runtime.keys,
     transportPublicKey,
+    clientOptions,
     logs,
     async applyConnector(definition) {
       await runtime.services.cache.applyConnector(definition);
