@@ -17,6 +17,9 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A command still running after this long is killed, so that a hang fails its test with what it printed so far. */
+const CLI_KILL_MS = 60_000;
+
 /** Runs `node --import tsx bin/oauth-cc.ts ...args` in the project directory with `env` over the test's own. */
 export function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -24,6 +27,11 @@ export function cli(args: string[], env: Record<string, string>): Promise<CliRes
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const killer = setTimeout(() => {
+      stderr += `\n[test] oauth-cc ${args.join(' ')} still running after ${CLI_KILL_MS} ms: killed`;
+      child.kill('SIGKILL');
+    }, CLI_KILL_MS);
+    child.once('exit', () => clearTimeout(killer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
