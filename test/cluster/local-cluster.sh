@@ -2,7 +2,9 @@
 # A local Redis Cluster for tests, benches and CI: six nodes on loopback (three masters, three replicas).
 #   local-cluster.sh start   starts the nodes (ports CLUSTER_PORT..CLUSTER_PORT+5, default 7000) and creates the cluster
 #   local-cluster.sh stop    stops them and removes their data
-# Nodes keep no data on disk (no RDB, no AOF): a test cluster is thrown away after the run.
+# Nodes keep no data on disk (no RDB, no AOF): a test cluster is thrown away after the run. A replica takes over its
+# dead master however long it had been out of touch with it (validity factor 0): on a loaded machine a replica's link
+# can lag, and the failover scenario is about the workers following the successor, not about Redis' own caution.
 set -euo pipefail
 base=${CLUSTER_PORT:-7000}
 dir=${CLUSTER_DIR:-${TMPDIR:-/tmp}/oauth-cc-cluster-$base}
@@ -16,7 +18,7 @@ start() {
   for port in $ports; do
     mkdir -p "$dir/$port"
     redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$dir/$port/nodes.conf" \
-      --cluster-node-timeout 2000 --save "" --appendonly no --dir "$dir/$port" --daemonize yes \
+      --cluster-node-timeout 2000 --cluster-replica-validity-factor 0 --save "" --appendonly no --dir "$dir/$port" --daemonize yes \
       --pidfile "$dir/$port/redis.pid" --logfile "$dir/$port/redis.log"
   done
   for port in $ports; do

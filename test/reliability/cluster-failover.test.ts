@@ -4,7 +4,7 @@
  * Workers follow the new master, and every job still completes or fails with a reason: none lost, none doubled.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import keySlot from 'cluster-key-slot';
@@ -53,6 +53,27 @@ function masterOf(key: string, askPort: number): number {
   throw new Error(`no master serves slot ${slot}`);
 }
 
+/**
+ * What the cluster says about itself, for the report when the failover or the load did not end: the state as each
+ * surviving node sees it, and the failover lines of its log (the cluster's files are removed when the test ends).
+ */
+function clusterDiagnosis(victim: number): string {
+  const lines: string[] = [];
+  for (const port of [0, 1, 2, 3, 4, 5].map((n) => PORT + n).filter((p) => p !== victim)) {
+    let state = 'unreachable';
+    try {
+      state = /cluster_state:(\w+)/.exec(redisCli(port, 'cluster', 'info'))?.[1] ?? 'unknown';
+    } catch {
+      // Reported as unreachable.
+    }
+    const logFile = join(clusterEnv.CLUSTER_DIR, String(port), 'redis.log');
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n') : [];
+    const failover = log.filter((line) => /fail|elect|vote|promot|Connection with master/i.test(line)).slice(-6);
+    lines.push(`${port} ${state}: ${failover.join(' / ')}`);
+  }
+  return lines.join('\n');
+}
+
 describe('a Redis Cluster master dies during the load', () => {
   it('when a master is killed, its replica takes over and every job completes or fails with a reason', async () => {
     const { load, h } = system;
@@ -77,9 +98,12 @@ describe('a Redis Cluster master dies during the load', () => {
         // No master for the slot yet: the failover is under way.
       }
     }
-    if (successor === null) extra.push('no replica took over the killed master within 30 s');
+    if (successor === null)
+      extra.push(`no replica took over the killed master within 30 s\n${clusterDiagnosis(victim)}`);
 
-    await load.waitUntilFinished(150_000);
+    const finished = await load.waitUntilFinished(150_000);
+    if (finished !== load.tracked.length) extra.push(`the load did not finish in 150 s\n${clusterDiagnosis(victim)}`);
+    if (extra.length > 0) console.error(extra.join('\n'));
     const audit = await load.audit();
     const row = recordScenario('7. Redis Cluster master killed', audit, extra);
     expect(row.problems).toEqual([]);
