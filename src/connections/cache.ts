@@ -65,20 +65,29 @@ export class ConnectionCache {
         return cached;
       }
     }
-    const connection = await this.store.connections.get(id);
+    // The published version is read beside the store, so that a miss republishes only when the key lacks this version.
+    const [connection, published] = await Promise.all([
+      this.store.connections.get(id),
+      this.versions.readConnection(id),
+    ]);
     if (!connection) {
       this.connections.delete(id);
       return null;
     }
-    return this.remember(connection);
+    return this.remember(connection, published);
   }
 
-  /** Caches a connection that was just read or written, with its connector. */
-  async remember(connection: Connection): Promise<LoadedConnection> {
+  /**
+   * Caches a connection that was just read or written, with its connector, and publishes its version unless
+   * `published` (what the registry was seen to hold) already says as much.
+   */
+  async remember(connection: Connection, published: number | null = null): Promise<LoadedConnection> {
     const connector = await this.connector(connection.connector);
     const entry: LoadedConnection = { connection, connector, memo: new Map() };
     this.touch(connection.id, entry);
-    await this.versions.publishConnection(connection.id, connection.version);
+    if (published === null || published < connection.version) {
+      await this.versions.publishConnection(connection.id, connection.version);
+    }
     return entry;
   }
 

@@ -25,6 +25,8 @@ export interface SingleFlightLock {
 export interface VersionRegistry {
   /** The published versions of a connection and of its connector; null where none is known. */
   read(connectionId: string, connectorKey: string): Promise<[number | null, number | null]>;
+  /** The published version of a connection; null when none is known. */
+  readConnection(connectionId: string): Promise<number | null>;
   /** The published version of a connector; null when none is known. */
   readConnector(connectorKey: string): Promise<number | null>;
   /** Publishes `version` unless a newer one is already published. */

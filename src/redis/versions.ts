@@ -1,7 +1,7 @@
 /**
  * The version registry in Redis: one small key per connection and per connector holding the newest version any
  * process wrote. Reads of one event-loop turn share one MGET (`batched-get.ts`); publishing goes through a script
- * that only ever raises the stored number, so a slow writer cannot roll a key back. A missing key (expired, or Redis
+ * (sent by its hash once loaded) that only ever raises the stored number, so a slow writer cannot roll a key back. A missing key (expired, or Redis
  * lost its data) reads as null, which makes a cache read the store: always right.
  */
 import type { Cluster, Redis } from 'ioredis';
@@ -16,17 +16,24 @@ return 1`;
 /** Long enough that an idle connection's cache entry survives; short enough that deleted ones fade away. */
 const VERSION_TTL_SECONDS = 30 * 24 * 3600;
 
-const toVersion = (value: string | null): number | null => (value === null ? null : Number(value));
+const toVersion = (value: string | null | undefined): number | null => (value == null ? null : Number(value));
+
+interface VersionCommands {
+  publishVersion(key: string, version: number, ttlSeconds: number): Promise<number>;
+}
 
 export class RedisVersionRegistry implements VersionRegistry {
   private readonly reads: BatchedGet;
+  private readonly commands: VersionCommands;
 
   /** @param prefix Key namespace, such as the queue prefix. */
   constructor(
-    private readonly redis: Redis | Cluster,
+    redis: Redis | Cluster,
     private readonly prefix: string,
   ) {
     this.reads = new BatchedGet(redis);
+    redis.defineCommand('publishVersion', { numberOfKeys: 1, lua: PUBLISH_SCRIPT });
+    this.commands = redis as unknown as VersionCommands;
   }
 
   private connectionKey(id: string) {
@@ -42,18 +49,24 @@ export class RedisVersionRegistry implements VersionRegistry {
       this.connectionKey(connectionId),
       this.connectorKey(connectorKey),
     ]);
-    return [toVersion(connection ?? null), toVersion(connector ?? null)];
+    return [toVersion(connection), toVersion(connector)];
+  }
+
+  async readConnection(connectionId: string): Promise<number | null> {
+    const [version] = await this.reads.read([this.connectionKey(connectionId)]);
+    return toVersion(version);
   }
 
   async readConnector(connectorKey: string): Promise<number | null> {
-    return toVersion(await this.redis.get(this.connectorKey(connectorKey)));
+    const [version] = await this.reads.read([this.connectorKey(connectorKey)]);
+    return toVersion(version);
   }
 
   async publishConnection(connectionId: string, version: number): Promise<void> {
-    await this.redis.eval(PUBLISH_SCRIPT, 1, this.connectionKey(connectionId), version, VERSION_TTL_SECONDS);
+    await this.commands.publishVersion(this.connectionKey(connectionId), version, VERSION_TTL_SECONDS);
   }
 
   async publishConnector(connectorKey: string, version: number): Promise<void> {
-    await this.redis.eval(PUBLISH_SCRIPT, 1, this.connectorKey(connectorKey), version, VERSION_TTL_SECONDS);
+    await this.commands.publishVersion(this.connectorKey(connectorKey), version, VERSION_TTL_SECONDS);
   }
 }

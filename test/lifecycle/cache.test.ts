@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionCache } from '../../src/connections/cache.js';
+import type { VersionRegistry } from '../../src/domain/ports.js';
+import { RedisVersionRegistry } from '../../src/redis/versions.js';
 import { tokenPlace } from '../../src/secrets/places.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -63,5 +66,37 @@ describe('the connector cache', () => {
     expect(await h.client.refresh({ owner: 'ws', connectionId, force: true })).toMatchObject({ renewed: true });
     expect(h.provider.stats.tokenRequests).toBe(1);
     expect((await h.client.call({ owner: 'ws', connectionId, url: 'echo' })).status).toBe(200);
+  });
+
+  it('when a miss finds its version published, it publishes nothing; when the key is gone, it publishes it again', async () => {
+    await h.applyConnector(providerConnector(h.provider.url, { key: 'miss' }));
+    const { connectionId } = await h.client.connect({
+      owner: 'ws',
+      connector: 'miss',
+      fields: { client_id: 'cached', client_secret: 'secret' },
+    });
+    const registry = new RedisVersionRegistry(h.runtime.redis, h.config.queuePrefix);
+    const published: number[] = [];
+    const counting: VersionRegistry = {
+      read: (id, connector) => registry.read(id, connector),
+      readConnection: (id) => registry.readConnection(id),
+      readConnector: (key) => registry.readConnector(key),
+      publishConnection: (id, version) => {
+        published.push(version);
+        return registry.publishConnection(id, version);
+      },
+      publishConnector: (key, version) => registry.publishConnector(key, version),
+    };
+    const key = `${h.config.queuePrefix}:oauth-cc:conn-ver:${connectionId}`;
+    const version = (await h.runtime.store.connections.get(connectionId))?.version;
+
+    const loaded = await new ConnectionCache(h.runtime.store, counting).load(connectionId);
+    expect(loaded?.connection.version).toBe(version);
+    expect(published).toEqual([]);
+
+    await h.runtime.redis.del(key);
+    await new ConnectionCache(h.runtime.store, counting).load(connectionId);
+    expect(published).toEqual([version]);
+    expect(await h.runtime.redis.get(key)).toBe(String(version));
   });
 });

@@ -207,6 +207,32 @@ function storeContract(name: string, target: () => Target) {
       it('when the id is well-formed but unknown, it returns null', async () => {
         expect(await connections().get(setup.absentId)).toBeNull();
       });
+
+      it('when many reads run at once, each gets its own connection, null where there is none, any case of its id', async () => {
+        const written = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => connections().upsert(connectionInput({ uniqueId: `many-${i}` }))),
+        );
+        const ids = written.map(({ connection }) => connection.id);
+        const asked = [...ids, setup.absentId, 'not-an-id', ids[3]!.toUpperCase(), ids[0]!];
+        const read = await Promise.all(asked.map((id) => connections().get(id)));
+        expect(read.map((connection) => connection?.uniqueId ?? null)).toEqual([
+          ...ids.map((_, i) => `many-${i}`),
+          null,
+          null,
+          'many-3',
+          'many-0',
+        ]);
+        expect(read[0]).toEqual(written[0]!.connection);
+      });
+
+      it('when a read starts after an update returned, it sees the update, even among reads of the same turn', async () => {
+        const { connection } = await connections().upsert(connectionInput({ uniqueId: 'read-after-write' }));
+        const before = connections().get(connection.id);
+        const updated = await other.connections.update(connection.id, connection.version, { name: 'renamed' });
+        const [stale, after] = await Promise.all([before, connections().get(connection.id)]);
+        expect(stale?.version).toBeLessThanOrEqual(updated?.version ?? 0);
+        expect(after).toMatchObject({ name: 'renamed', version: updated?.version });
+      });
     });
 
     describe('list', () => {

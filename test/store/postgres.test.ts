@@ -4,8 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/port.js';
 import { findDueSql } from '../../src/store/postgres/connections.js';
-import { openDb } from '../../src/store/postgres/db.js';
-import { createPostgresStore } from '../../src/store/postgres/index.js';
+import { dbOver, openDb, type SqlPool } from '../../src/store/postgres/db.js';
+import { createPostgresStore, postgresStore } from '../../src/store/postgres/index.js';
 import { MIGRATIONS, migrate } from '../../src/store/postgres/migrations.js';
 import { connectionInput, POSTGRES_URL, throwawaySchema } from './fixtures.js';
 
@@ -75,6 +75,35 @@ describe('findDue on PostgreSQL', () => {
     }
     expect(seen).toBe(rows[0].due);
     expect(seen).toBeGreaterThan(0);
+  });
+});
+
+describe('reads', () => {
+  it('when 100 connections are read in one turn, the database runs one statement for them all', async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const { connection } = await store.connections.upsert(connectionInput({ uniqueId: `turn-${i}` }));
+        return connection.id;
+      }),
+    );
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 10 });
+    const statements: string[] = [];
+    const counting: SqlPool = {
+      query: (sql, params) => {
+        statements.push(sql);
+        return pool.query(sql, params);
+      },
+      connect: () => pool.connect(),
+      end: () => pool.end(),
+    };
+    const reader = postgresStore(dbOver(counting, schema.name));
+    try {
+      const read = await Promise.all(ids.map((id) => reader.connections.get(id)));
+      expect(read.map((connection) => connection?.id)).toEqual(ids);
+      expect(statements).toHaveLength(1);
+    } finally {
+      await reader.close();
+    }
   });
 });
 

@@ -5,8 +5,9 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { ConnectionEvent, ConnectionInput } from '../../domain/model.js';
+import type { Connection, ConnectionEvent, ConnectionInput } from '../../domain/model.js';
 import { CONNECTION_STATUSES, type ConnectionStatus, type DueConnection } from '../../domain/model.js';
+import { TurnBatch } from '../../turn-batch.js';
 import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
 import type { ConnectionStore } from '../port.js';
 import { type Db, ROLLBACK } from './db.js';
@@ -57,11 +58,20 @@ export function postgresConnections(db: Db): ConnectionStore {
   const previousSql = `SELECT id, status FROM ${connections}
     WHERE connector = $1 AND owner = $2 AND unique_id = $3 FOR UPDATE`;
 
+  // The reads of one turn in one statement: on a busy worker whose cache misses, a statement per read costs more than
+  // the rest of the call (a round trip, a parse, a plan and a result description each).
+  const reads = new TurnBatch<Connection>(async (ids) => {
+    const rows = await db.query<ConnectionRow>(`SELECT * FROM ${connections} WHERE id = ANY($1::uuid[])`, [ids]);
+    const byId = new Map(rows.map((row) => [row.id, toConnection(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
   return {
     async get(id) {
       if (!isConnectionId(id)) return null;
-      const [row] = await db.query<ConnectionRow>(`SELECT * FROM ${connections} WHERE id = $1`, [id]);
-      return row ? toConnection(row) : null;
+      // Rows carry the canonical (lower case) form; an id in upper case names the same row.
+      const [connection] = await reads.load([id.toLowerCase()]);
+      return connection ?? null;
     },
 
     /**
