@@ -9,7 +9,7 @@
 import { type ResolvedConnector, resolveConnector } from '../definitions/resolve.js';
 import type { ConnectorDefinition } from '../definitions/schema.js';
 import type { Connection } from '../domain/model.js';
-import type { VersionRegistry } from '../domain/ports.js';
+import type { PublishedVersions, VersionRegistry } from '../domain/ports.js';
 import { notFound } from '../errors.js';
 import type { ApplyOutcome, Store, StoredConnector } from '../store/port.js';
 
@@ -30,6 +30,9 @@ export interface LoadedConnection {
   /** Per-version memo of derived values (rendered defaults, compiled allowed URLs, opened token); see `prepare.ts`. */
   memo: Map<string, unknown>;
 }
+
+/** A miss asks for the versions of the connectors held along with its connection's, up to this many. */
+const MAX_CONNECTORS_READ_WITH_A_MISS = 32;
 
 /** Connections a process's cache keeps by default. */
 export const DEFAULT_CACHE_ENTRIES = 10_000;
@@ -55,37 +58,37 @@ export class ConnectionCache {
   /** The connection with its connector, fresh as of the last published write; null when it does not exist. */
   async load(id: string): Promise<LoadedConnection | null> {
     const cached = this.connections.get(id);
+    // A miss also asks for the versions of the connectors this process holds (a few keys more in the turn's MGET):
+    // the connection's connector is most likely among them, and then needs no read of its own.
+    const connectorKeys = cached ? [cached.connection.connector] : this.heldConnectorKeys();
+    const published = this.versions.read(id, connectorKeys);
     if (cached) {
-      const [connectionVersion, connectorVersion] = await this.versions.read(id, cached.connection.connector);
+      const { connection, connectors } = await published;
       if (
-        connectionVersion === cached.connection.version &&
-        connectorVersion === connectorStamp(cached.connector.stored)
+        connection === cached.connection.version &&
+        connectors.get(cached.connection.connector) === connectorStamp(cached.connector.stored)
       ) {
         this.touch(id, cached);
         return cached;
       }
     }
-    // The published version is read beside the store, so that a miss republishes only when the key lacks this version.
-    const [connection, published] = await Promise.all([
-      this.store.connections.get(id),
-      this.versions.readConnection(id),
-    ]);
+    const [connection, versions] = await Promise.all([this.store.connections.get(id), published]);
     if (!connection) {
       this.connections.delete(id);
       return null;
     }
-    return this.remember(connection, published);
+    return this.remember(connection, versions);
   }
 
   /**
    * Caches a connection that was just read or written, with its connector, and publishes its version unless
-   * `published` (what the registry was seen to hold) already says as much.
+   * `published` (what the registry held when the connection was read) already says as much.
    */
-  async remember(connection: Connection, published: number | null = null): Promise<LoadedConnection> {
-    const connector = await this.connector(connection.connector);
+  async remember(connection: Connection, published?: PublishedVersions): Promise<LoadedConnection> {
+    const connector = await this.connector(connection.connector, published?.connectors.get(connection.connector));
     const entry: LoadedConnection = { connection, connector, memo: new Map() };
     this.touch(connection.id, entry);
-    if (published === null || published < connection.version) {
+    if (!published || published.connection === null || published.connection < connection.version) {
       await this.versions.publishConnection(connection.id, connection.version);
     }
     return entry;
@@ -96,11 +99,15 @@ export class ConnectionCache {
     await this.remember(connection);
   }
 
-  /** The stored connector, resolved with its defaults; throws not found. */
-  async connector(key: string): Promise<LoadedConnector> {
+  /**
+   * The stored connector, resolved with its defaults; throws not found.
+   * @param publishedStamp its published stamp, when it was read after the job started; read here when undefined
+   */
+  async connector(key: string, publishedStamp?: number | null): Promise<LoadedConnector> {
     const cached = this.connectors.get(key);
     if (cached) {
-      if ((await this.versions.readConnector(key)) === connectorStamp(cached.stored)) return cached;
+      const stamp = publishedStamp === undefined ? await this.versions.readConnector(key) : publishedStamp;
+      if (stamp === connectorStamp(cached.stored)) return cached;
     }
     const stored = await this.store.connectors.get(key);
     if (!stored) throw notFound(`connector "${key}"`);
@@ -120,6 +127,11 @@ export class ConnectionCache {
 
   private async publishConnector(stored: StoredConnector): Promise<void> {
     await this.versions.publishConnector(stored.definition.key, connectorStamp(stored));
+  }
+
+  /** The keys of the connectors held, when they are few enough to ask for with every miss; otherwise none. */
+  private heldConnectorKeys(): string[] {
+    return this.connectors.size <= MAX_CONNECTORS_READ_WITH_A_MISS ? [...this.connectors.keys()] : [];
   }
 
   private touch(id: string, entry: LoadedConnection) {

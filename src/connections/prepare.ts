@@ -3,7 +3,8 @@
  * opened secrets and token, rendered request defaults, compiled allowed URLs.
  */
 import { secretFieldKeys } from '../definitions/fields.js';
-import { renderUrl } from '../definitions/templates.js';
+import type { ResolvedConnector } from '../definitions/resolve.js';
+import { renderUrl, type TemplateContext, templateVariables } from '../definitions/templates.js';
 import { type AllowedUrl, compileAllowedUrls } from '../http/guard.js';
 import { type RenderedDefaults, renderDefaults } from './api-request.js';
 import type { LoadedConnection } from './cache.js';
@@ -21,6 +22,19 @@ export interface PreparedConnection {
 
 const MEMO_KEY = 'prepared';
 
+/** Allowed URLs of connectors whose templates name no connection value: compiled once per definition, not per miss. */
+const staticAllowedUrls = new WeakMap<ResolvedConnector, AllowedUrl[]>();
+
+function allowedUrls(resolved: ResolvedConnector, context: TemplateContext): AllowedUrl[] {
+  const known = staticAllowedUrls.get(resolved);
+  if (known) return known;
+  const compiled = compileAllowedUrls(resolved.allowedUrls.map((template) => renderUrl(template, context)));
+  if (resolved.allowedUrls.every((template) => templateVariables(template).length === 0)) {
+    staticAllowedUrls.set(resolved, compiled);
+  }
+  return compiled;
+}
+
 export function prepareConnection(services: Services, loaded: LoadedConnection): PreparedConnection {
   const memo = loaded.memo.get(MEMO_KEY) as PreparedConnection | undefined;
   if (memo) return memo;
@@ -29,7 +43,7 @@ export function prepareConnection(services: Services, loaded: LoadedConnection):
   const secrets = secretValues(context, secretFieldKeys(stored.definition));
   const prepared: PreparedConnection = {
     defaults: renderDefaults(resolved, context),
-    allowed: compileAllowedUrls(resolved.allowedUrls.map((template) => renderUrl(template, context))),
+    allowed: allowedUrls(resolved, context),
     secrets,
     secretBytes: secrets.map((secret) => Buffer.from(secret)),
   };

@@ -22,11 +22,16 @@ export interface SingleFlightLock {
  * The newest version of each connection and connector written by any process. Caches compare it with the version
  * they hold before using an entry; a version never moves back.
  */
+/** What the version registry holds for one connection and some connectors. */
+export interface PublishedVersions {
+  connection: number | null;
+  /** For each connector key asked; null where none is known. */
+  connectors: ReadonlyMap<string, number | null>;
+}
+
 export interface VersionRegistry {
-  /** The published versions of a connection and of its connector; null where none is known. */
-  read(connectionId: string, connectorKey: string): Promise<[number | null, number | null]>;
-  /** The published version of a connection; null when none is known. */
-  readConnection(connectionId: string): Promise<number | null>;
+  /** The published versions of a connection and of the given connectors (null where none is known), in one read. */
+  read(connectionId: string, connectorKeys: readonly string[]): Promise<PublishedVersions>;
   /** The published version of a connector; null when none is known. */
   readConnector(connectorKey: string): Promise<number | null>;
   /** Publishes `version` unless a newer one is already published. */

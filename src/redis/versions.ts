@@ -5,7 +5,7 @@
  * lost its data) reads as null, which makes a cache read the store: always right.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { VersionRegistry } from '../domain/ports.js';
+import type { PublishedVersions, VersionRegistry } from '../domain/ports.js';
 import { BatchedGet } from './batched-get.js';
 
 const PUBLISH_SCRIPT = `
@@ -44,17 +44,15 @@ export class RedisVersionRegistry implements VersionRegistry {
     return `${this.prefix}:oauth-cc:connector-ver:${key}`;
   }
 
-  async read(connectionId: string, connectorKey: string): Promise<[number | null, number | null]> {
-    const [connection, connector] = await this.reads.read([
+  async read(connectionId: string, connectorKeys: readonly string[]): Promise<PublishedVersions> {
+    const [connection, ...connectors] = await this.reads.read([
       this.connectionKey(connectionId),
-      this.connectorKey(connectorKey),
+      ...connectorKeys.map((key) => this.connectorKey(key)),
     ]);
-    return [toVersion(connection), toVersion(connector)];
-  }
-
-  async readConnection(connectionId: string): Promise<number | null> {
-    const [version] = await this.reads.read([this.connectionKey(connectionId)]);
-    return toVersion(version);
+    return {
+      connection: toVersion(connection),
+      connectors: new Map(connectorKeys.map((key, i) => [key, toVersion(connectors[i])])),
+    };
   }
 
   async readConnector(connectorKey: string): Promise<number | null> {

@@ -78,8 +78,7 @@ describe('the connector cache', () => {
     const registry = new RedisVersionRegistry(h.runtime.redis, h.config.queuePrefix);
     const published: number[] = [];
     const counting: VersionRegistry = {
-      read: (id, connector) => registry.read(id, connector),
-      readConnection: (id) => registry.readConnection(id),
+      read: (id, connectors) => registry.read(id, connectors),
       readConnector: (key) => registry.readConnector(key),
       publishConnection: (id, version) => {
         published.push(version);
@@ -98,5 +97,28 @@ describe('the connector cache', () => {
     await new ConnectionCache(h.runtime.store, counting).load(connectionId);
     expect(published).toEqual([version]);
     expect(await h.runtime.redis.get(key)).toBe(String(version));
+  });
+
+  it("when a connector changed since a process read it, that process's next miss uses the new definition", async () => {
+    await h.applyConnector(
+      providerConnector(h.provider.url, { key: 'moved', connectionName: 'Old {{test.account_id}}' }),
+    );
+    const { connectionId } = await h.client.connect({
+      owner: 'ws',
+      connector: 'moved',
+      fields: { client_id: 'cached', client_secret: 'secret' },
+    });
+    const registry = new RedisVersionRegistry(h.runtime.redis, h.config.queuePrefix);
+    const cache = new ConnectionCache(h.runtime.store, registry);
+    const before = await cache.connector('moved');
+    expect(before.stored.definition.connectionName).toBe('Old {{test.account_id}}');
+
+    // Another process applies a new definition; this cache holds the old one and has never read the connection.
+    await h.applyConnector(
+      providerConnector(h.provider.url, { key: 'moved', connectionName: 'New {{test.account_id}}' }),
+    );
+    const loaded = await cache.load(connectionId);
+    expect(loaded?.connector.stored.definition.connectionName).toBe('New {{test.account_id}}');
+    expect(await cache.load(connectionId)).toBe(loaded);
   });
 });

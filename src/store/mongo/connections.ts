@@ -54,6 +54,9 @@ function toConnection(doc: ConnectionDoc): Connection {
   };
 }
 
+/** Reads of connections leave the outbox out: its events can be many, and are not part of a connection. */
+const OUTBOX_LEFT_OUT = { outbox: 0, outboxPending: 0, outboxClaimedUntil: 0, outboxClaim: 0 } as const;
+
 export function mongoConnections({ Connections }: Models): ConnectionStore {
   /** A compare-and-set update: the new document, or null when the filter matched none. */
   const write = async ({ filter, update }: WriteCommand) => {
@@ -64,9 +67,10 @@ export function mongoConnections({ Connections }: Models): ConnectionStore {
 
   // The reads of one turn in one query, as on PostgreSQL: a round trip per read costs more than the rest of a call.
   const reads = new TurnBatch<Connection>(async (ids) => {
-    const docs = await Connections.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean<
-      ConnectionDoc[]
-    >();
+    const docs = await Connections.find(
+      { _id: { $in: ids.map((id) => new Types.ObjectId(id)) } },
+      OUTBOX_LEFT_OUT,
+    ).lean<ConnectionDoc[]>();
     const byId = new Map(docs.map((doc) => [doc._id.toHexString(), toConnection(doc)]));
     return ids.map((id) => byId.get(id) ?? null);
   });

@@ -11,7 +11,14 @@ import { TurnBatch } from '../../turn-batch.js';
 import { decodeDueCursor, encodeDueCursor, invalidCursor, pageLimit } from '../paging.js';
 import type { ConnectionStore } from '../port.js';
 import { type Db, ROLLBACK } from './db.js';
-import { type ConnectionRow, isConnectionId, PATCH_COLUMNS, patchColumn, toConnection } from './rows.js';
+import {
+  CONNECTION_COLUMNS,
+  type ConnectionRow,
+  isConnectionId,
+  PATCH_COLUMNS,
+  patchColumn,
+  toConnection,
+} from './rows.js';
 
 const UPSERT_KEYS = Object.keys(PATCH_COLUMNS) as (keyof typeof PATCH_COLUMNS)[];
 // uniqueId is part of the conflict key, so an upsert never changes it.
@@ -61,7 +68,10 @@ export function postgresConnections(db: Db): ConnectionStore {
   // The reads of one turn in one statement: on a busy worker whose cache misses, a statement per read costs more than
   // the rest of the call (a round trip, a parse, a plan and a result description each).
   const reads = new TurnBatch<Connection>(async (ids) => {
-    const rows = await db.query<ConnectionRow>(`SELECT * FROM ${connections} WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows = await db.query<ConnectionRow>(
+      `SELECT ${CONNECTION_COLUMNS} FROM ${connections} WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
     const byId = new Map(rows.map((row) => [row.id, toConnection(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   });
@@ -145,7 +155,7 @@ export function postgresConnections(db: Db): ConnectionStore {
       }
       params.push(limit + 1);
       const rows = await db.query<ConnectionRow>(
-        `SELECT * FROM ${connections} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        `SELECT ${CONNECTION_COLUMNS} FROM ${connections} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY id LIMIT $${params.length}`,
         params,
       );

@@ -62,6 +62,20 @@ export interface ConnectionRow {
   version: number;
 }
 
+/**
+ * The columns a `ConnectionRow` reads, for reads that return connections: the outbox's columns (pending events,
+ * claims) can be large and are not part of a connection.
+ */
+export const CONNECTION_COLUMNS = [
+  'id',
+  'connector',
+  'owner',
+  ...Object.values(PATCH_COLUMNS).map((spec) => spec.column),
+  'created_at',
+  'updated_at',
+  'version',
+].join(', ');
+
 function withDate<T extends { at: Date }>(stored: Stored<T> | null): T | null {
   return stored === null ? null : ({ ...stored, at: new Date(stored.at) } as T);
 }
