@@ -96,6 +96,7 @@ export interface SideResult {
   maxRssBytes: number;
   /** RSS after a full GC when the worker had finished that many calls (warm-up included). */
   rssAtCalls: Record<number, number>;
+  heapAtCalls: Record<number, number>;
   /** RSS after a full GC at the end of the warm-up, and at the end of the last round. */
   rssAfterWarmupBytes: number;
   rssAtEndBytes: number;
@@ -294,6 +295,7 @@ function combine(warmup: PhaseResult, phases: PhaseResult[]): SideResult {
     p99Ms: median((phase) => phase.p99Ms),
     maxRssBytes: last?.maxRssBytes ?? 0,
     rssAtCalls: last?.rssAtCalls ?? {},
+    heapAtCalls: last?.heapAtCalls ?? {},
     rssAfterWarmupBytes: warmup.rssBytes,
     rssAtEndBytes: last?.rssBytes ?? 0,
     storeOperationsPerJob: perJob(phases, completed),

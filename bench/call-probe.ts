@@ -6,6 +6,8 @@
  * `expecting`, then `done` with the phase's figures once `count` jobs have finished. Memory checkpoints count calls since the process
  * started (warm-up included), so "RSS after 20,000 calls" means what it says.
  */
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { Job, Worker } from 'bullmq';
 import type { StoreCounts } from './store-counter.js';
 
@@ -32,6 +34,8 @@ export interface PhaseReport {
   maxRssBytes: number;
   /** RSS (after a full GC when `--expose-gc` is on) when the process had finished this many calls. */
   rssAtCalls: Record<number, number>;
+  /** JavaScript heap in use at the same moments: flat while RSS grows means the heap is not what grows. */
+  heapAtCalls: Record<number, number>;
   /** RSS (after a full GC when `--expose-gc` is on) at the end of the phase. */
   rssBytes: number;
   /** Store operations of the phase, by operation; empty for a worker without a store. */
@@ -50,12 +54,24 @@ function settledRss(): number {
 }
 
 /**
+ * Records memory at a checkpoint; with `BENCH_HEAP_SNAPSHOTS=<dir>`, also writes a heap snapshot there (open two in
+ * Chrome DevTools' Memory tab and compare them to see what grew).
+ */
+function checkpoint(calls: number, rss: Record<number, number>, heap: Record<number, number>): void {
+  rss[calls] = settledRss();
+  heap[calls] = process.memoryUsage().heapUsed;
+  const dir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (dir) writeHeapSnapshot(join(dir, `${process.pid}-${calls}.heapsnapshot`));
+}
+
+/**
  * Listens to `workers` (one per call partition) as one worker.
  * @param storeCounts The process's store operations so far (`store-counter.ts`); none when it has no store.
  */
 export function attachProbe(workers: Worker[], storeCounts: () => StoreCounts = () => ({})): void {
   const send = (message: ChildMessage) => process.send?.(message);
   const rssAtCalls: Record<number, number> = {};
+  const heapAtCalls: Record<number, number> = {};
   let total = 0;
   let phase: {
     count: number;
@@ -71,7 +87,7 @@ export function attachProbe(workers: Worker[], storeCounts: () => StoreCounts = 
 
   const finished = (job: Job, failure?: string) => {
     total++;
-    if (RSS_CHECKPOINTS.includes(total)) rssAtCalls[total] = settledRss();
+    if (RSS_CHECKPOINTS.includes(total)) checkpoint(total, rssAtCalls, heapAtCalls);
     if (!phase) return;
     const processedOn = job.processedOn ?? 0;
     const finishedOn = job.finishedOn ?? Date.now();
@@ -106,6 +122,7 @@ export function attachProbe(workers: Worker[], storeCounts: () => StoreCounts = 
       cpuMicros: cpu.user + cpu.system,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       rssAtCalls: { ...rssAtCalls },
+      heapAtCalls: { ...heapAtCalls },
       rssBytes: settledRss(),
       storeOperations,
     });

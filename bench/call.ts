@@ -156,6 +156,7 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
     memoryMet = growth <= TARGET_RSS_GROWTH;
     lines.push(
       `worker RSS after ${small} calls: ${mb(rssSmall)}; after ${large}: ${mb(rssLarge)} (${(growth * 100).toFixed(1)}%, target ≤ ${TARGET_RSS_GROWTH * 100}%) ${memoryMet ? 'met' : 'MISSED'}`,
+      `worker heap in use after ${small} calls: ${mb(r.ours.heapAtCalls[small] ?? 0)}; after ${large}: ${mb(r.ours.heapAtCalls[large] ?? 0)}`,
     );
   } else if (rssSmall !== undefined) {
     lines.push(`worker RSS after ${small} calls: ${mb(rssSmall)} (run with --calls ${large} for the memory target)`);
