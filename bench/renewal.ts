@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { CONNECTIONS_QUEUE } from '../src/queue/names.js';
-import { createRedis } from '../src/queue/redis.js';
+import { closeRedis, createRedis } from '../src/queue/redis.js';
 import { type SweepResult, sweepDue } from '../src/scheduler/sweep.js';
 import { createStore } from '../src/store/index.js';
 import type { Store } from '../src/store/port.js';
@@ -160,5 +160,5 @@ try {
 } finally {
   for (const fixture of fixtures) await dispose(admin, fixture);
   await admin.end();
-  await Promise.allSettled([redis.quit(), producer.quit()]);
+  await Promise.allSettled([closeRedis(redis), closeRedis(producer)]);
 }

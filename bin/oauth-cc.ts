@@ -10,6 +10,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   err: (line) => process.stderr.write(`${line}\n`),
 });
 // Every command closes what it opened, and the process normally ends here by itself. A connection whose close
-// hangs (seen once in a while in CI, cause not found yet) must not keep a finished command alive: the output is
-// written and the exit code set, so end after a grace period. The timer is unref'd: it never delays a clean exit.
+// hangs must not keep a finished command alive (CI saw it: a producer connection still connecting refused QUIT and
+// stayed open; `closeRedis` now disconnects it): the output is written and the exit code set, so end after a grace
+// period. The timer is unref'd: it never delays a clean exit.
 setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

@@ -12,7 +12,7 @@ import type { DomainObserver } from './domain/ports.js';
 import { createTransport, type HttpTransport } from './http/send.js';
 import type { Logger } from './log.js';
 import { CALL_EVENTS_MAX_LENGTH, type QueueLayout, queueNames } from './queue/names.js';
-import { createRedis, type RedisClient, type RedisTarget } from './queue/redis.js';
+import { closeRedis, createRedis, type RedisClient, type RedisTarget } from './queue/redis.js';
 import { QueueRenewalScheduler } from './queue/renewals.js';
 import { RedisBudgetStore } from './redis/budgets.js';
 import { renewalLock } from './redis/lock.js';
@@ -142,7 +142,7 @@ export async function createRuntime(config: Config, log: Logger, options: Runtim
     services,
     async close() {
       await Promise.allSettled(allQueues.map((queue) => queue.close()));
-      await Promise.allSettled([redis.quit(), producer.quit(), store.close(), transport.close()]);
+      await Promise.allSettled([closeRedis(redis), closeRedis(producer), store.close(), transport.close()]);
     },
   };
 }

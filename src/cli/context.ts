@@ -19,8 +19,8 @@ const CLOSE_WAIT_MS = 5_000;
 
 /**
  * Closes, but gives up waiting after CLOSE_WAIT_MS with a warning: the command's work is done and its result known,
- * and a close that never settles (seen once in a while in CI: a connection left open, nothing pending) must not
- * hold the result back. `bin/oauth-cc.ts` then ends the process.
+ * and a close that never settles (CI saw one: a Redis connection still connecting, since closed by `closeRedis`)
+ * must not hold the result back. `bin/oauth-cc.ts` then ends the process.
  */
 async function closeWithin(close: () => Promise<void>, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -18,7 +18,7 @@ import type { DomainObserver } from '../domain/ports.js';
 import { ADDRESS_CLASSES } from '../http/egress.js';
 import type { Logger } from '../log.js';
 import { CALL_JOB, CONNECTION_JOBS } from '../queue/names.js';
-import { createRedis, type RedisTarget } from '../queue/redis.js';
+import { closeRedis, createRedis, type RedisTarget } from '../queue/redis.js';
 import { renewalMetrics } from '../scheduler/metrics.js';
 import type { Store } from '../store/port.js';
 
@@ -172,7 +172,7 @@ export class Metrics {
     );
     return async () => {
       await Promise.allSettled(listeners.map(({ events }) => events.close()));
-      await Promise.allSettled(listeners.map(({ connection }) => connection.quit()));
+      await Promise.allSettled(listeners.map(({ connection }) => closeRedis(connection)));
     };
   }
 

@@ -16,7 +16,7 @@ import { isTransportSealed, parsePublicKey, sealForTransport } from '../secrets/
 import { filteredBullMqTelemetry, propagatorRegistered } from '../telemetry/bullmq.js';
 import { CALL_EVENTS_MAX_LENGTH, type JobName, queueNames } from './names.js';
 import { callPartitionOf } from './partition.js';
-import { createRedis, type RedisClient } from './redis.js';
+import { closeRedis, createRedis, type RedisClient } from './redis.js';
 import { type JobContract, parsePayload, payloadSchemas } from './schemas.js';
 import { waitForJob } from './wait-for-job.js';
 
@@ -208,7 +208,10 @@ export function createClient(options: ClientOptions): Client {
     async close() {
       await Promise.allSettled([...events.values()].map(({ events: listener }) => listener.close()));
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
-      await Promise.allSettled([connection.quit(), ...[...events.values()].map(({ connection: c }) => c.quit())]);
+      await Promise.allSettled([
+        closeRedis(connection),
+        ...[...events.values()].map(({ connection: c }) => closeRedis(c)),
+      ]);
     },
   };
 }

@@ -110,6 +110,23 @@ function logOutages(redis: RedisClient, role: RedisRole, log: Logger): void {
 /** Whether `redis` is a cluster client (whose multi-key commands must stay within one hash slot). */
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;
 
+/**
+ * Closes a connection in whatever state it is: QUIT when it is ready (replies still due arrive first), otherwise a
+ * plain disconnect. A producer's connection refuses QUIT while it is still connecting (its offline queue is off), and
+ * would then finish connecting and keep the process alive with nothing left to do.
+ */
+export async function closeRedis(redis: RedisClient): Promise<void> {
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // Not sent (the connection just dropped): disconnect below.
+    }
+  }
+  redis.disconnect();
+}
+
 function seedNode(hostPort: string) {
   const at = hostPort.lastIndexOf(':');
   return { host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)) };

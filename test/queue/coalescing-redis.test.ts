@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRedis } from '../../src/queue/redis.js';
+import { closeRedis, createRedis } from '../../src/queue/redis.js';
 import { REDIS_URL } from '../support/harness.js';
 
 const prefix = `coalesce-${process.pid}-${Date.now()}`;
@@ -92,5 +92,26 @@ describe('createRedis', () => {
     await reconnected;
     await redis.set(key, 'after');
     expect(await redis.get(key)).toBe('after');
+  });
+});
+
+describe('closeRedis', () => {
+  it('when a producer connection is closed while still connecting, it ends instead of connecting and staying', async () => {
+    const producer = createRedis(REDIS_URL, 'producer');
+    expect(producer.status).not.toBe('ready');
+    await closeRedis(producer);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(producer.status).toBe('end');
+  });
+
+  it('when a connection is ready, it quits after the replies still due', async () => {
+    const client = createRedis(REDIS_URL, 'client');
+    await client.ping();
+    const reply = client.set(`${prefix}:last`, 'sent before the close');
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    await closeRedis(client);
+    expect(await reply).toBe('OK');
+    await ended;
+    expect(client.status).toBe('end');
   });
 });
