@@ -96,7 +96,7 @@ export interface SideResult {
   maxRssBytes: number;
   /** RSS after a full GC when the worker had finished that many calls (warm-up included). */
   rssAtCalls: Record<number, number>;
-  heapAtCalls: Record<number, number>;
+  heapAtCalls: PhaseReport['heapAtCalls'];
   /** RSS after a full GC at the end of the warm-up, and at the end of the last round. */
   rssAfterWarmupBytes: number;
   rssAtEndBytes: number;

@@ -34,8 +34,11 @@ export interface PhaseReport {
   maxRssBytes: number;
   /** RSS (after a full GC when `--expose-gc` is on) when the process had finished this many calls. */
   rssAtCalls: Record<number, number>;
-  /** JavaScript heap in use at the same moments: flat while RSS grows means the heap is not what grows. */
-  heapAtCalls: Record<number, number>;
+  /**
+   * The rest of `process.memoryUsage()` at the same moments: the JavaScript heap in use and reserved, and memory
+   * outside it held by JavaScript objects (buffers). Flat while RSS grows means none of them is what grows.
+   */
+  heapAtCalls: Record<number, Pick<NodeJS.MemoryUsage, 'heapUsed' | 'heapTotal' | 'external'>>;
   /** RSS (after a full GC when `--expose-gc` is on) at the end of the phase. */
   rssBytes: number;
   /** Store operations of the phase, by operation; empty for a worker without a store. */
@@ -57,9 +60,10 @@ function settledRss(): number {
  * Records memory at a checkpoint; with `BENCH_HEAP_SNAPSHOTS=<dir>`, also writes a heap snapshot there (open two in
  * Chrome DevTools' Memory tab and compare them to see what grew).
  */
-function checkpoint(calls: number, rss: Record<number, number>, heap: Record<number, number>): void {
+function checkpoint(calls: number, rss: Record<number, number>, heap: PhaseReport['heapAtCalls']): void {
   rss[calls] = settledRss();
-  heap[calls] = process.memoryUsage().heapUsed;
+  const { heapUsed, heapTotal, external } = process.memoryUsage();
+  heap[calls] = { heapUsed, heapTotal, external };
   const dir = process.env.BENCH_HEAP_SNAPSHOTS;
   if (dir) writeHeapSnapshot(join(dir, `${process.pid}-${calls}.heapsnapshot`));
 }
@@ -71,7 +75,7 @@ function checkpoint(calls: number, rss: Record<number, number>, heap: Record<num
 export function attachProbe(workers: Worker[], storeCounts: () => StoreCounts = () => ({})): void {
   const send = (message: ChildMessage) => process.send?.(message);
   const rssAtCalls: Record<number, number> = {};
-  const heapAtCalls: Record<number, number> = {};
+  const heapAtCalls: PhaseReport['heapAtCalls'] = {};
   let total = 0;
   let phase: {
     count: number;

@@ -96,7 +96,6 @@ function compare(single: CallBenchResult, cluster: CallBenchResult): string[] {
 }
 
 function report(r: CallBenchResult): { lines: string[]; met: boolean } {
-  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
   const columns = (cells: Array<string | number>) =>
     cells.map((cell, i) => (i === 0 ? String(cell).padEnd(17) : String(cell).padStart(14))).join('');
   const row = (name: string, side: SideResult) =>
@@ -156,13 +155,21 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
     memoryMet = growth <= TARGET_RSS_GROWTH;
     lines.push(
       `worker RSS after ${small} calls: ${mb(rssSmall)}; after ${large}: ${mb(rssLarge)} (${(growth * 100).toFixed(1)}%, target ≤ ${TARGET_RSS_GROWTH * 100}%) ${memoryMet ? 'met' : 'MISSED'}`,
-      `worker heap in use after ${small} calls: ${mb(r.ours.heapAtCalls[small] ?? 0)}; after ${large}: ${mb(r.ours.heapAtCalls[large] ?? 0)}`,
+      `worker memory after ${small} calls, then after ${large}: ${memoryBreakdown(r.ours.heapAtCalls[small])}; ${memoryBreakdown(r.ours.heapAtCalls[large])}`,
     );
   } else if (rssSmall !== undefined) {
     lines.push(`worker RSS after ${small} calls: ${mb(rssSmall)} (run with --calls ${large} for the memory target)`);
   }
   if (!noFailures) lines.push('some jobs FAILED');
   return { lines, met: ratioMet && tokensMet && memoryMet && noFailures };
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+/** The JavaScript heap in use and reserved, and the memory its objects hold outside it. */
+function memoryBreakdown(memory: SideResult['heapAtCalls'][number] | undefined): string {
+  if (!memory) return 'not recorded';
+  return `heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)}`;
 }
 
 /** Store reads and writes per call of our worker, and which operations they were. */
