@@ -18,6 +18,8 @@ import { RSS_CHECKPOINTS } from './call-probe.js';
 import { withCluster } from './local-cluster.js';
 import { isStoreRead } from './store-counter.js';
 
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
 const TARGET_RATIO = 0.85;
 /** With more connections than a worker's cache holds, every call may read the store: a lower target. */
 const TARGET_RATIO_BEYOND_CACHE = 0.8;
@@ -163,8 +165,6 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
   if (!noFailures) lines.push('some jobs FAILED');
   return { lines, met: ratioMet && tokensMet && memoryMet && noFailures };
 }
-
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 /** The JavaScript heap in use and reserved, and the memory its objects hold outside it. */
 function memoryBreakdown(memory: SideResult['heapAtCalls'][number] | undefined): string {

@@ -18,24 +18,20 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
+/** Connects the provider's `cached` client through `connector`. */
+const connect = (connector: string) =>
+  h.client.connect({ owner: 'ws', connector, fields: { client_id: 'cached', client_secret: 'secret' } });
+
 describe('the connector cache', () => {
   it('when a new definition is applied, the next job uses it', async () => {
     await h.applyConnector(
       providerConnector(h.provider.url, { key: 'swap', connectionName: 'First {{test.account_id}}' }),
     );
-    const first = await h.client.connect({
-      owner: 'ws',
-      connector: 'swap',
-      fields: { client_id: 'cached', client_secret: 'secret' },
-    });
+    const first = await connect('swap');
     await h.applyConnector(
       providerConnector(h.provider.url, { key: 'swap', connectionName: 'Second {{test.account_id}}' }),
     );
-    const second = await h.client.connect({
-      owner: 'ws',
-      connector: 'swap',
-      fields: { client_id: 'cached', client_secret: 'secret' },
-    });
+    const second = await connect('swap');
     expect([first.name, second.name]).toEqual(['First c', 'Second c']);
   });
 
@@ -51,11 +47,7 @@ describe('the connector cache', () => {
 
   it('when a writer died between its store write and its publish, a forced refresh decides on the stored state', async () => {
     await h.applyConnector(providerConnector(h.provider.url, { key: 'died' }));
-    const { connectionId } = await h.client.connect({
-      owner: 'ws',
-      connector: 'died',
-      fields: { client_id: 'cached', client_secret: 'secret' },
-    });
+    const { connectionId } = await connect('died');
     await h.client.call({ owner: 'ws', connectionId, url: 'echo' });
     // A refresh on another worker stored a new token and died before publishing it: caches still hold the old one.
     const stored = await h.runtime.store.connections.get(connectionId);
@@ -70,11 +62,7 @@ describe('the connector cache', () => {
 
   it('when a miss finds its version published, it publishes nothing; when the key is gone, it publishes it again', async () => {
     await h.applyConnector(providerConnector(h.provider.url, { key: 'miss' }));
-    const { connectionId } = await h.client.connect({
-      owner: 'ws',
-      connector: 'miss',
-      fields: { client_id: 'cached', client_secret: 'secret' },
-    });
+    const { connectionId } = await connect('miss');
     const registry = new RedisVersionRegistry(h.runtime.redis, h.config.queuePrefix);
     const published: number[] = [];
     const counting: VersionRegistry = {
@@ -103,11 +91,7 @@ describe('the connector cache', () => {
     await h.applyConnector(
       providerConnector(h.provider.url, { key: 'moved', connectionName: 'Old {{test.account_id}}' }),
     );
-    const { connectionId } = await h.client.connect({
-      owner: 'ws',
-      connector: 'moved',
-      fields: { client_id: 'cached', client_secret: 'secret' },
-    });
+    const { connectionId } = await connect('moved');
     const registry = new RedisVersionRegistry(h.runtime.redis, h.config.queuePrefix);
     const cache = new ConnectionCache(h.runtime.store, registry);
     const before = await cache.connector('moved');
