@@ -38,6 +38,11 @@ export function settledWithin(promise: Promise<unknown>, ms: number): Promise<bo
 
 /** The job's result when it has finished; throws its failure reason when it failed; undefined while it runs. */
 async function finishedOutcome(queue: Queue, id: string): Promise<{ value: unknown } | undefined> {
+  // The state first, then the job: BullMQ writes a job's result in the same script that moves it to completed, so
+  // once the state says completed, the result is there. Read the other way round, a job that completed in between
+  // would read as completed with no result yet.
+  const state = await queue.getJobState(id);
+  if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return undefined;
   const job = await Job.fromId(queue, id);
   if (!job) {
     throw new AppError(
@@ -46,7 +51,6 @@ async function finishedOutcome(queue: Queue, id: string): Promise<{ value: unkno
       `job ${id} finished, but its result is no longer kept: read results sooner, or raise JOB_RETENTION_COUNT`,
     );
   }
-  const state = await job.getState();
   if (state === 'completed') return { value: job.returnvalue };
   if (state === 'failed') throw new Error(job.failedReason);
   return undefined;
