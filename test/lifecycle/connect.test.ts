@@ -1,6 +1,9 @@
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectJob } from '../../jobs/connect.js';
 import { openSecrets } from '../../src/connections/context.js';
+import type { Services } from '../../src/connections/services.js';
+import { AppError } from '../../src/errors.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
@@ -116,5 +119,26 @@ describe('connect', () => {
     await h.client.result('connect', id);
     await expect.poll(() => steps).toEqual([{ step: 'token' }, { step: 'test' }, { step: 'saved' }]);
     await events.close();
+  });
+});
+
+describe('sealing a connect job on pickup', () => {
+  it('when the definition cannot be read right now, it writes nothing and fails the attempt as transient', async () => {
+    const queue = new Queue(`pickup-${process.pid}-${Date.now()}`, { connection: h.runtime.redis });
+    try {
+      const fields = { client_id: 'plain-id', client_secret: 'plain-secret' };
+      const job = await queue.add('connect', { owner: 'ws', connector: 'acme', fields });
+      const outage = new AppError('transient', 'store_unavailable', 'our database cannot be reached');
+      const services = {
+        ...h.runtime.services,
+        cache: { connector: () => Promise.reject(outage) },
+      } as unknown as Services;
+      await expect(connectJob.onPickup?.(job, services)).rejects.toBe(outage);
+      // Sealing every field as for an unknown connector would make the retry refuse a sealed client_id.
+      expect((await queue.getJob(job.id as string))?.data.fields).toEqual(fields);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 });
