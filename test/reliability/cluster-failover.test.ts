@@ -102,7 +102,9 @@ describe('a Redis Cluster master dies during the load', () => {
       extra.push(`no replica took over the killed master within 30 s\n${clusterDiagnosis(victim)}`);
 
     const finished = await load.waitUntilFinished(150_000);
-    if (finished !== load.tracked.length) extra.push(`the load did not finish in 150 s\n${clusterDiagnosis(victim)}`);
+    if (finished !== load.tracked.length) {
+      extra.push(`the load did not finish in 150 s (${await load.unfinished()})\n${clusterDiagnosis(victim)}`);
+    }
     if (extra.length > 0) console.error(extra.join('\n'));
     const audit = await load.audit();
     const row = recordScenario('7. Redis Cluster master killed', audit, extra);

@@ -198,6 +198,18 @@ export class MixedLoad {
     return finished;
   }
 
+  /** The jobs not finished yet, counted by queue and state (`connections active: 12`), for a report. */
+  async unfinished(): Promise<string> {
+    const counts = new Map<string, number>();
+    for (const job of this.tracked) {
+      const state = await this.state(job).catch(() => 'unreadable');
+      if (FINISHED.has(state)) continue;
+      const key = `${this.locate(job)[0].name} ${state}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts].map(([key, count]) => `${key}: ${count}`).join(', ');
+  }
+
   /** Resolves when every job is finished, or when `timeoutMs` has passed (the audit then counts the rest as lost). */
   async waitUntilFinished(timeoutMs: number, jobs: TrackedJob[] = this.tracked): Promise<number> {
     const deadline = Date.now() + timeoutMs;
