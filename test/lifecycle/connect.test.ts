@@ -124,7 +124,7 @@ describe('connect', () => {
 
 describe('sealing a connect job on pickup', () => {
   it('when the definition cannot be read right now, it writes nothing and fails the attempt as transient', async () => {
-    const queue = new Queue(`pickup-${process.pid}-${Date.now()}`, { connection: h.runtime.redis });
+    const queue = new Queue(`{pickup-${process.pid}-${Date.now()}}`, { connection: h.runtime.redis });
     try {
       const fields = { client_id: 'plain-id', client_secret: 'plain-secret' };
       const job = await queue.add('connect', { owner: 'ws', connector: 'acme', fields });
