@@ -18,10 +18,6 @@ export interface SingleFlightLock {
   waitForRelease(name: string): Promise<void>;
 }
 
-/**
- * The newest version of each connection and connector written by any process. Caches compare it with the version
- * they hold before using an entry; a version never moves back.
- */
 /** What the version registry holds for one connection and some connectors. */
 export interface PublishedVersions {
   connection: number | null;
@@ -29,6 +25,10 @@ export interface PublishedVersions {
   connectors: ReadonlyMap<string, number | null>;
 }
 
+/**
+ * The newest version of each connection and connector written by any process. Caches compare it with the version
+ * they hold before using an entry; a version never moves back.
+ */
 export interface VersionRegistry {
   /** The published versions of a connection and of the given connectors (null where none is known), in one read. */
   read(connectionId: string, connectorKeys: readonly string[]): Promise<PublishedVersions>;
