@@ -2,7 +2,7 @@
  * The benchmark's connections, made without connect jobs: connecting 100,000 connections one job each takes longer
  * than the benchmark itself, and `connect` is not what it measures. Each upstream client `bench-<i>` gets one token
  * from the upstream's token endpoint; our store gets a connection holding it, written as `connect` writes one
- * (validated fields, sealed secrets, `tokenPatch`), and the baseline is handed the same token for the same id.
+ * (validated fields, sealed secrets, `tokenPatch`, its version published), and the baseline is handed the same token for the same id.
  */
 import { request } from 'undici';
 import { sealSecrets, splitSecrets } from '../src/connections/context.js';
@@ -48,6 +48,8 @@ export async function seedConnections(
         ...tokenPatch(runtime.keys, id, tokenSet, resolved, issuedAt),
       }),
     );
+    // As `connect` does: every process's cache learns the new version, and a miss finds it published.
+    await runtime.services.cache.publish(connection);
     tokens.set(connection.id, answer.access_token);
   };
   for (let from = 0; from < count; from += PARALLEL)
