@@ -34,6 +34,7 @@ import { createRuntime } from '../src/runtime.js';
 import { KeyRing } from '../src/secrets/keyring.js';
 import { providerConnector } from '../test/support/connectors.js';
 import type { ChildMessage, PhaseReport } from './call-probe.js';
+import { findPostmaster, postgresCpuMicros } from './postgres-cpu.js';
 import { deleteKeys, keySpread, type NodeKeys, redisCpuMicros } from './redis-nodes.js';
 import { seedConnections } from './seed-connections.js';
 import type { StoreCounts } from './store-counter.js';
@@ -90,6 +91,8 @@ export interface SideResult {
   cpuMicrosPerJob: number;
   /** Redis server CPU time per measured job, µs: Redis shares the machine's cores with the workers. */
   redisCpuMicrosPerJob: number;
+  /** PostgreSQL server CPU time per measured job, µs; null when the server is not a process of this machine. */
+  postgresCpuMicrosPerJob: number | null;
   /** Job processing time (finishedOn − processedOn), median over the rounds. */
   p50Ms: number;
   p99Ms: number;
@@ -193,6 +196,7 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
     const tokens = await seedConnections(runtime, definition, OWNER, upstreamUrl, settings.connections);
     upstream.send({ type: 'reset' });
     const connectionIds = [...tokens.keys()];
+    const postmaster = await findPostmaster(settings.databaseUrl);
     const [baselineWorker, worker] = await Promise.all([
       start(
         'bench/call-baseline-worker.ts',
@@ -217,8 +221,9 @@ export async function runCallBench(options: CallBenchOptions = {}): Promise<Call
         ids: connectionIds,
         next: 0,
         phases: [],
+        postmaster,
       },
-      { queues: runtime.callQueues, redis: runtime.redis, worker, ids: connectionIds, next: 0, phases: [] },
+      { queues: runtime.callQueues, redis: runtime.redis, worker, ids: connectionIds, next: 0, phases: [], postmaster },
     ];
     const warmups: PhaseResult[] = [];
     for (const side of sides) warmups.push(await drain(side, settings.warmup));
@@ -265,12 +270,15 @@ interface Side {
   /** Index in `ids` of the next call's connection. */
   next: number;
   phases: PhaseResult[];
+  /** The PostgreSQL server's pid when it runs on this machine. */
+  postmaster: number | null;
 }
 
 interface PhaseResult extends PhaseReport {
   durationMs: number;
   jobsPerSecond: number;
   redisCpuMicros: number;
+  postgresCpuMicros: number | null;
 }
 
 /** The rounds of one side as one figure: jobs over time summed; latencies the median round's. */
@@ -291,6 +299,9 @@ function combine(warmup: PhaseResult, phases: PhaseResult[]): SideResult {
     roundJobsPerSecond: phases.map((phase) => phase.jobsPerSecond),
     cpuMicrosPerJob: sum((phase) => phase.cpuMicros) / Math.max(1, completed),
     redisCpuMicrosPerJob: sum((phase) => phase.redisCpuMicros) / Math.max(1, completed),
+    postgresCpuMicrosPerJob: phases.every((phase) => phase.postgresCpuMicros !== null)
+      ? sum((phase) => phase.postgresCpuMicros ?? 0) / Math.max(1, completed)
+      : null,
     p50Ms: median((phase) => phase.p50Ms),
     p99Ms: median((phase) => phase.p99Ms),
     maxRssBytes: last?.maxRssBytes ?? 0,
@@ -357,7 +368,7 @@ export async function connectAll(
  * until the worker has finished them all.
  */
 async function drain(side: Side, count: number): Promise<PhaseResult> {
-  const { queues, worker, redis, ids } = side;
+  const { queues, worker, redis, ids, postmaster } = side;
   await Promise.all(queues.map((queue) => queue.pause()));
   for (let from = 0; from < count; from += ADD_BATCH) {
     const batches = queues.map(() => [] as Array<{ name: string; data: CallPayload }>);
@@ -376,12 +387,21 @@ async function drain(side: Side, count: number): Promise<PhaseResult> {
   await expecting;
   const done = worker.next<PhaseReport>('done', 60_000 + count * 5);
   const redisBefore = await redisCpuMicros(redis);
+  const postgresBefore = postmaster === null ? null : postgresCpuMicros(postmaster);
   const started = Date.now();
   await Promise.all(queues.map((queue) => queue.resume()));
   const report = await done;
   const durationMs = Math.max(1, report.lastFinishedOn - started);
   const redisCpu = (await redisCpuMicros(redis)) - redisBefore;
-  return { ...report, durationMs, jobsPerSecond: (report.completed * 1000) / durationMs, redisCpuMicros: redisCpu };
+  const postgresCpu =
+    postmaster === null || postgresBefore === null ? null : postgresCpuMicros(postmaster) - postgresBefore;
+  return {
+    ...report,
+    durationMs,
+    jobsPerSecond: (report.completed * 1000) / durationMs,
+    redisCpuMicros: redisCpu,
+    postgresCpuMicros: postgresCpu,
+  };
 }
 
 export interface Child {

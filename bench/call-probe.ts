@@ -6,6 +6,7 @@
  * `expecting`, then `done` with the phase's figures once `count` jobs have finished. Memory checkpoints count calls since the process
  * started (warm-up included), so "RSS after 20,000 calls" means what it says.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import type { Job, Worker } from 'bullmq';
@@ -38,17 +39,44 @@ export interface PhaseReport {
    * The rest of `process.memoryUsage()` at the same moments: the JavaScript heap in use and reserved, and memory
    * outside it held by JavaScript objects (buffers). Flat while RSS grows means none of them is what grows.
    */
-  heapAtCalls: Record<number, Pick<NodeJS.MemoryUsage, 'heapUsed' | 'heapTotal' | 'external'>>;
+  heapAtCalls: Record<number, MemoryBreakdown>;
   /** RSS (after a full GC when `--expose-gc` is on) at the end of the phase. */
   rssBytes: number;
   /** Store operations of the phase, by operation; empty for a worker without a store. */
   storeOperations: StoreCounts;
 }
 
+/**
+ * Where the memory was at a checkpoint: the JavaScript heap in use and reserved, memory its objects hold outside it,
+ * and the RSS split into anonymous memory (what the process allocated) and file-backed pages (the node binary's
+ * code and data, paged in as more of it runs), from /proc/self/status (Linux only).
+ */
+export type MemoryBreakdown = Pick<NodeJS.MemoryUsage, 'heapUsed' | 'heapTotal' | 'external'> & {
+  rssAnon?: number;
+  rssFile?: number;
+};
+
+/** `RssAnon` and `RssFile` of /proc/self/status, bytes; nothing where there is no such file. */
+function rssKinds(): { rssAnon?: number; rssFile?: number } {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return {};
+  }
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') };
+}
+
 export type ChildMessage = { type: 'ready' } | { type: 'expecting' } | PhaseReport;
 
-/** Calls after which the RSS is recorded. */
+/** Calls after which the RSS is recorded: the memory target compares these two. */
 export const RSS_CHECKPOINTS = [20_000, 200_000];
+/** Beyond the last of them, the RSS is recorded again every this many calls, to show where a long run levels off. */
+export const LATER_CHECKPOINT_EVERY = 200_000;
+
+const isCheckpoint = (calls: number) =>
+  RSS_CHECKPOINTS.includes(calls) || (calls > (RSS_CHECKPOINTS.at(-1) ?? 0) && calls % LATER_CHECKPOINT_EVERY === 0);
 
 /** RSS after a full GC when `--expose-gc` is on, so that garbage not yet collected does not count. */
 function settledRss(): number {
@@ -63,7 +91,7 @@ function settledRss(): number {
 function checkpoint(calls: number, rss: Record<number, number>, heap: PhaseReport['heapAtCalls']): void {
   rss[calls] = settledRss();
   const { heapUsed, heapTotal, external } = process.memoryUsage();
-  heap[calls] = { heapUsed, heapTotal, external };
+  heap[calls] = { heapUsed, heapTotal, external, ...rssKinds() };
   const dir = process.env.BENCH_HEAP_SNAPSHOTS;
   if (dir) writeHeapSnapshot(join(dir, `${process.pid}-${calls}.heapsnapshot`));
 }
@@ -91,7 +119,7 @@ export function attachProbe(workers: Worker[], storeCounts: () => StoreCounts = 
 
   const finished = (job: Job, failure?: string) => {
     total++;
-    if (RSS_CHECKPOINTS.includes(total)) checkpoint(total, rssAtCalls, heapAtCalls);
+    if (isCheckpoint(total)) checkpoint(total, rssAtCalls, heapAtCalls);
     if (!phase) return;
     const processedOn = job.processedOn ?? 0;
     const finishedOn = job.finishedOn ?? Date.now();

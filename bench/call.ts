@@ -108,6 +108,7 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
       side.p99Ms,
       Math.round(side.cpuMicrosPerJob),
       Math.round(side.redisCpuMicrosPerJob),
+      side.postgresCpuMicrosPerJob === null ? '?' : Math.round(side.postgresCpuMicrosPerJob),
       mb(side.maxRssBytes),
     ])}   rounds ${side.roundJobsPerSecond.map(Math.round).join(' / ')} jobs/s; ${side.completed} done, ${side.failed} failed${
       side.firstFailure ? ` (${side.firstFailure})` : ''
@@ -129,7 +130,7 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
     }`,
     `machine: ${r.machine}`,
     '',
-    columns(['worker', 'jobs/s', 'p50 ms', 'p99 ms', 'CPU µs/job', 'Redis µs/job', 'peak RSS']),
+    columns(['worker', 'jobs/s', 'p50 ms', 'p99 ms', 'CPU µs/job', 'Redis µs/job', 'PG µs/job', 'peak RSS']),
     row(r.options.baselineCoalescing ? 'baseline (coal.)' : 'baseline', r.baseline),
     row('oauth-cc-worker', r.ours),
     '',
@@ -159,6 +160,14 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
       `worker RSS after ${small} calls: ${mb(rssSmall)}; after ${large}: ${mb(rssLarge)} (${(growth * 100).toFixed(1)}%, target ≤ ${TARGET_RSS_GROWTH * 100}%) ${memoryMet ? 'met' : 'MISSED'}`,
       `worker memory after ${small} calls, then after ${large}: ${memoryBreakdown(r.ours.heapAtCalls[small])}; ${memoryBreakdown(r.ours.heapAtCalls[large])}`,
     );
+    const later = Object.keys(r.ours.rssAtCalls)
+      .map(Number)
+      .filter((calls) => calls > large)
+      .sort((a, b) => a - b);
+    if (later.length > 0)
+      lines.push(
+        `worker RSS later (no target): ${later.map((calls) => `${mb(r.ours.rssAtCalls[calls] ?? 0)} after ${calls}`).join(', ')}; ${later.map((calls) => memoryBreakdown(r.ours.heapAtCalls[calls])).join('; ')}`,
+      );
   } else if (rssSmall !== undefined) {
     lines.push(`worker RSS after ${small} calls: ${mb(rssSmall)} (run with --calls ${large} for the memory target)`);
   }
@@ -166,10 +175,14 @@ function report(r: CallBenchResult): { lines: string[]; met: boolean } {
   return { lines, met: ratioMet && tokensMet && memoryMet && noFailures };
 }
 
-/** The JavaScript heap in use and reserved, and the memory its objects hold outside it. */
+/** The JavaScript heap in use and reserved, the memory its objects hold outside it, and what kind of RSS it was. */
 function memoryBreakdown(memory: SideResult['heapAtCalls'][number] | undefined): string {
   if (!memory) return 'not recorded';
-  return `heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)}`;
+  const kinds =
+    memory.rssAnon === undefined || memory.rssFile === undefined
+      ? ''
+      : `; RSS ${mb(memory.rssAnon)} anonymous, ${mb(memory.rssFile)} file-backed`;
+  return `heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)}${kinds}`;
 }
 
 /** Store reads and writes per call of our worker, and which operations they were. */

@@ -1,19 +1,19 @@
 /**
  * What a cache miss costs the database and the worker: connections read by id through the PostgreSQL adapter, one
  * at a time and as the call path reads them (`reads at once` gets started in the same turn, which the adapter sends
- * as one statement). Prints, per connection read, the PostgreSQL server's CPU (all `postgres` processes of this
- * machine, from /proc: run it on a quiet machine with a local server) and this process's CPU (the pg client, row
- * decoding, the adapter's mapping).
+ * as one statement). Prints, per connection read, the PostgreSQL server's CPU (`postgres-cpu.ts`, from /proc: run
+ * it on a quiet machine with a local server) and this process's CPU (the pg client, row decoding, the adapter's
+ * mapping).
  *
  *   npm run bench:store-reads
  *   npm run bench:store-reads -- --connections 20000 --at-once 1,10,50,200
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { newConnection } from '../src/domain/model.js';
 import { createPostgresStore } from '../src/store/postgres/index.js';
+import { findPostmaster, postgresCpuMicros } from './postgres-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,21 +26,10 @@ const batchSizes = (values['at-once'] ?? '').split(',').map(Number);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `bench_reads_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 
-/** CPU time of every `postgres` process, µs (clock ticks of 10 ms: read over runs of seconds). */
-function postgresCpuMicros(): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return ticks * 10_000;
-}
-
+const postmaster = await findPostmaster(databaseUrl);
+if (postmaster === null)
+  throw new Error("bench:store-reads measures the PostgreSQL server from /proc: run it on the server's machine");
+const serverCpu = () => postgresCpuMicros(postmaster);
 const store = createPostgresStore({ url: databaseUrl, schema });
 try {
   await store.migrate();
@@ -67,7 +56,7 @@ try {
   console.log(`${count} connections in schema ${schema}; each read below reads all of them once`);
   console.log('reads at once   server µs/read   client µs/read   reads/s');
   for (const atOnce of batchSizes) {
-    const server = postgresCpuMicros();
+    const server = serverCpu();
     const client = process.cpuUsage();
     const started = performance.now();
     for (let from = 0; from < ids.length; from += atOnce) {
@@ -77,7 +66,7 @@ try {
     const clientUsed = process.cpuUsage(client);
     const perRead = (micros: number) => (micros / ids.length).toFixed(1).padStart(15);
     console.log(
-      `${String(atOnce).padStart(13)}  ${perRead(postgresCpuMicros() - server)}  ${perRead(clientUsed.user + clientUsed.system)}   ${Math.round(ids.length / seconds)}`,
+      `${String(atOnce).padStart(13)}  ${perRead(serverCpu() - server)}  ${perRead(clientUsed.user + clientUsed.system)}   ${Math.round(ids.length / seconds)}`,
     );
   }
 } finally {
