@@ -38,16 +38,12 @@ export function createProcessor(queueName: string, services: Services, policy: R
   if (!definitions) throw new Error(`no jobs are defined for queue ${queueName}`);
   // Two parameters on purpose: a processor that takes BullMQ's AbortSignal costs an AbortController per job, and
   // every outbound request is bounded by its own timeout anyway.
+  const jobLog = (job: Job): Logger =>
+    services.log.child({ jobId: job.id, job: job.name, queue: queueName, connectionId: job.data?.connectionId });
   const run = async (job: Job, token?: string): Promise<unknown> => {
-    // Created on first use: most calls log nothing, and a child logger per job is measurable on the call path.
+    // Created on first use: most calls log nothing, and a child logger per job is measurable on the call path. No
+    // named function is made per job either: tsx keeps function names, with a property definition for each one made.
     let child: Logger | undefined;
-    const log = () =>
-      (child ??= services.log.child({
-        jobId: job.id,
-        job: job.name,
-        queue: queueName,
-        connectionId: job.data?.connectionId,
-      }));
     try {
       const definition = definitions.get(job.name as JobName);
       if (!definition) {
@@ -61,13 +57,15 @@ export function createProcessor(queueName: string, services: Services, policy: R
         services,
         job,
         get log() {
-          return log();
+          child ??= jobLog(job);
+          return child;
         },
         finalAttempt,
       });
     } catch (error) {
       if (error instanceof UnrecoverableError) throw error;
-      return failOrRetry(error, job, token, policy, log());
+      child ??= jobLog(job);
+      return failOrRetry(error, job, token, policy, child);
     }
   };
   // Decided once: without tracing the processor is `run` itself, with nothing added per job.

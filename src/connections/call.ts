@@ -75,8 +75,9 @@ export async function callApi(
     );
   }
   const answer = shapeAnswer(response, prepareConnection(services, loaded));
-  const what = describeRequest(payload.method ?? 'GET', url.href);
-  checkStoredSize(answer, response.body.length, services.settings.callMaxResponseBytes, what);
+  checkStoredSize(answer, response.body.length, services.settings.callMaxResponseBytes, () =>
+    describeRequest(payload.method ?? 'GET', url.href),
+  );
   return answer;
 }
 
@@ -85,14 +86,20 @@ export async function callApi(
  * allows a body to take base64-grown: text full of control characters escapes to six times its size. The Redis
  * memory held by finished calls is bounded by that limit (docs/OPERATIONS.md).
  */
-function checkStoredSize(answer: CallResult, bodyBytes: number, maxResponseBytes: number, what: string): void {
+function checkStoredSize(
+  answer: CallResult,
+  bodyBytes: number,
+  maxResponseBytes: number,
+  // Described only when refused: parsing the URL again for every call shows on the call path.
+  describe: () => string,
+): void {
   const limit = storedResultLimit(maxResponseBytes);
   const size = storedSizeOver(answer, bodyBytes, limit);
   if (size === undefined) return;
   throw new AppError(
     'permanent',
     'response_too_large',
-    `${what}: the answer takes ${size} bytes as the job's result (JSON escapes it), ` +
+    `${describe()}: the answer takes ${size} bytes as the job's result (JSON escapes it), ` +
       `more than ${limit} (CALL_MAX_RESPONSE_BYTES base64-grown, plus headers); raise CALL_MAX_RESPONSE_BYTES if this is expected`,
   );
 }

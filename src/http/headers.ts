@@ -128,9 +128,28 @@ export function callerHeaders<V extends HeaderValue>(
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || !Object.hasOwn(headers, name)) continue;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
-    setOwn(kept, name, looksSecretName(name) || containsAny(value, secretValues) ? REDACTED : value);
+    const verdict = nameVerdict(name);
+    if (verdict === 'hop-by-hop' || listed?.has(name.toLowerCase())) continue;
+    setOwn(kept, name, verdict === 'secret' || containsAny(value, secretValues) ? REDACTED : value);
   }
   return kept;
+}
+
+/** What a response header's name alone decides. */
+type NameVerdict = 'hop-by-hop' | 'secret' | 'plain';
+
+/**
+ * Verdicts of the names seen so far: answers repeat the same few header names, and deciding whether a name looks
+ * secret costs more than the rest of shaping the headers. Bounded, since the names come from the upstream: past
+ * the bound a name is decided afresh each time.
+ */
+const nameVerdicts = new Map<string, NameVerdict>();
+const MAX_NAME_VERDICTS = 512;
+
+function nameVerdict(name: string): NameVerdict {
+  let verdict = nameVerdicts.get(name);
+  if (verdict !== undefined) return verdict;
+  verdict = HOP_BY_HOP.has(name.toLowerCase()) ? 'hop-by-hop' : looksSecretName(name) ? 'secret' : 'plain';
+  if (nameVerdicts.size < MAX_NAME_VERDICTS) nameVerdicts.set(name, verdict);
+  return verdict;
 }

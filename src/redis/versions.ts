@@ -44,15 +44,14 @@ export class RedisVersionRegistry implements VersionRegistry {
     return `${this.prefix}:oauth-cc:connector-ver:${key}`;
   }
 
+  // Every call job runs this, so it builds its arrays and map directly, without intermediate ones.
   async read(connectionId: string, connectorKeys: readonly string[]): Promise<PublishedVersions> {
-    const [connection, ...connectors] = await this.reads.read([
-      this.connectionKey(connectionId),
-      ...connectorKeys.map((key) => this.connectorKey(key)),
-    ]);
-    return {
-      connection: toVersion(connection),
-      connectors: new Map(connectorKeys.map((key, i) => [key, toVersion(connectors[i])])),
-    };
+    const keys = [this.connectionKey(connectionId)];
+    for (const key of connectorKeys) keys.push(this.connectorKey(key));
+    const values = await this.reads.read(keys);
+    const connectors = new Map<string, number | null>();
+    for (let i = 0; i < connectorKeys.length; i++) connectors.set(connectorKeys[i] as string, toVersion(values[i + 1]));
+    return { connection: toVersion(values[0]), connectors };
   }
 
   async readConnector(connectorKey: string): Promise<number | null> {
