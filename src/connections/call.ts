@@ -13,7 +13,7 @@ import { AppError } from '../errors.js';
 import { decodeContent, isEncoded } from '../http/content-encoding.js';
 import { checkAllowed, isAllowed, resolveCallUrl } from '../http/guard.js';
 import { callerHeaders, maskHeaders } from '../http/headers.js';
-import { redactSecrets, shapeResponseBody, storedResultLimit, storedSizeOver } from '../http/response-body.js';
+import { shapeResponseBody, storedResultLimit, storedSizeOver } from '../http/response-body.js';
 import { parseRetryAfter } from '../http/retry-after.js';
 import { describeRequest, type InboundResponse, type OutboundRequest, type Transport } from '../http/send.js';
 import { buildApiRequest } from './api-request.js';
@@ -183,7 +183,7 @@ function shapeAnswer(response: InboundResponse, prepared: PreparedConnection): C
   return {
     status: response.status,
     headers,
-    body: shapeResponseBody(redactSecrets(response.body, prepared.secretBytes), response.headers['content-type']),
+    body: shapeResponseBody(response.body, response.headers['content-type'], prepared.secrets),
   };
 }
 

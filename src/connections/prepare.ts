@@ -14,10 +14,8 @@ import type { Services } from './services.js';
 export interface PreparedConnection {
   defaults: RenderedDefaults;
   allowed: AllowedUrl[];
-  /** Clear secrets and token of this connection, to keep them out of answers, redirects and logs. */
+  /** Clear secrets and token of this connection, longest first, to keep them out of answers, redirects and logs. */
   secrets: string[];
-  /** The same, as bytes, to scrub response bodies without converting them per call. */
-  secretBytes: Buffer[];
 }
 
 const MEMO_KEY = 'prepared';
@@ -45,7 +43,6 @@ export function prepareConnection(services: Services, loaded: LoadedConnection):
     defaults: renderDefaults(resolved, context),
     allowed: allowedUrls(resolved, context),
     secrets,
-    secretBytes: secrets.map((secret) => Buffer.from(secret)),
   };
   loaded.memo.set(MEMO_KEY, prepared);
   return prepared;

@@ -51,21 +51,40 @@ function decodeText(body: Buffer, contentType: string): string {
  * - `text/*`, XML, form-urlencoded, JavaScript: the decoded text;
  * - anything else, including a missing Content-Type (no sniffing, so the shape depends only on the header):
  *   `{ base64, contentType }`.
+ *
+ * Every occurrence of a secret is replaced first (an upstream may echo what it received): in the decoded text for
+ * JSON and text, so that a body in another charset is redacted too; in the bytes for anything else. `secrets` must
+ * come longest first, as `secretValues` lists them.
  */
-export function shapeResponseBody(body: Buffer, contentType: string | undefined): unknown {
+export function shapeResponseBody(body: Buffer, contentType: string | undefined, secrets: readonly string[]): unknown {
   if (body.length === 0) return null;
   const type = mediaType(contentType ?? '');
   if (isJson(type)) {
     // JSON is always UTF-8 (RFC 8259 §8.1), whatever charset the header claims.
-    const text = utf8.decode(body);
+    const text = redactText(utf8.decode(body), secrets);
     try {
       return JSON.parse(text) as unknown;
     } catch {
       return text;
     }
   }
-  if (isText(type)) return decodeText(body, contentType ?? '');
-  return { base64: body.toString('base64'), contentType: contentType ?? DEFAULT_CONTENT_TYPE } satisfies BinaryBody;
+  if (isText(type)) return redactText(decodeText(body, contentType ?? ''), secrets);
+  const bytes = redactSecrets(
+    body,
+    secrets.map((secret) => Buffer.from(secret)),
+  );
+  return { base64: bytes.toString('base64'), contentType: contentType ?? DEFAULT_CONTENT_TYPE } satisfies BinaryBody;
+}
+
+/**
+ * Replaces every occurrence of a secret in a text, longest secret first (see `redactSecrets`). On the call path:
+ * a string search costs a fraction of a search in a Buffer, which crosses into native code for each secret.
+ */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets)
+    if (secret !== '' && result.includes(secret)) result = result.replaceAll(secret, REDACTED);
+  return result;
 }
 
 /** Room for a result's status and headers (undici reads at most 16 KiB of headers; JSON may double them). */
@@ -104,6 +123,7 @@ const REDACTED_BYTES = Buffer.from(REDACTED);
 export function redactSecrets(body: Buffer, secrets: readonly Buffer[]): Buffer {
   let result = body;
   for (const needle of secrets) {
+    if (needle.length === 0) continue;
     let at = result.indexOf(needle);
     if (at === -1) continue;
     const parts: Buffer[] = [];

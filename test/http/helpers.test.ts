@@ -95,31 +95,57 @@ describe('shapeResponseBody', () => {
     ['application/x-www-form-urlencoded', 'a=1&b=2', 'a=1&b=2'],
     ['application/javascript', 'x()', 'x()'],
   ])('when the type is %s, it shapes %j as %j', (type, body, expected) => {
-    expect(shapeResponseBody(buf(body), type)).toEqual(expected);
+    expect(shapeResponseBody(buf(body), type, [])).toEqual(expected);
   });
 
   it('when text declares a charset, it decodes with it', () => {
-    expect(shapeResponseBody(Buffer.from([0x63, 0x61, 0x66, 0xe9]), 'text/plain; charset=ISO-8859-1')).toBe('café');
-    expect(shapeResponseBody(Buffer.from('café'), 'text/plain; charset=no-such-charset')).toBe('café');
+    expect(shapeResponseBody(Buffer.from([0x63, 0x61, 0x66, 0xe9]), 'text/plain; charset=ISO-8859-1', [])).toBe('café');
+    expect(shapeResponseBody(Buffer.from('café'), 'text/plain; charset=no-such-charset', [])).toBe('café');
   });
 
   it('when JSON starts with a BOM, it still parses', () => {
-    expect(shapeResponseBody(Buffer.from('\uFEFF{"a":1}'), 'application/json')).toEqual({ a: 1 });
+    expect(shapeResponseBody(Buffer.from('\uFEFF{"a":1}'), 'application/json', [])).toEqual({ a: 1 });
   });
 
   it('when the body is empty, it gives null whatever the type', () => {
-    expect(shapeResponseBody(Buffer.alloc(0), 'application/json')).toBeNull();
-    expect(shapeResponseBody(Buffer.alloc(0), 'text/plain')).toBeNull();
-    expect(shapeResponseBody(Buffer.alloc(0), undefined)).toBeNull();
+    expect(shapeResponseBody(Buffer.alloc(0), 'application/json', [])).toBeNull();
+    expect(shapeResponseBody(Buffer.alloc(0), 'text/plain', [])).toBeNull();
+    expect(shapeResponseBody(Buffer.alloc(0), undefined, [])).toBeNull();
   });
 
   it('when the body is binary or untyped, it gives base64 and the content type', () => {
     const bytes = Buffer.from([0, 255, 1, 2]);
-    expect(shapeResponseBody(bytes, 'image/png')).toEqual({ base64: 'AP8BAg==', contentType: 'image/png' });
-    expect(shapeResponseBody(buf('{"a":1}'), undefined)).toEqual({
+    expect(shapeResponseBody(bytes, 'image/png', [])).toEqual({ base64: 'AP8BAg==', contentType: 'image/png' });
+    expect(shapeResponseBody(buf('{"a":1}'), undefined, [])).toEqual({
       base64: buf('{"a":1}').toString('base64'),
       contentType: 'application/octet-stream',
     });
+  });
+});
+
+describe('shapeResponseBody, redacting', () => {
+  const secrets = ['tok-123456', 'pw'];
+
+  it('takes every secret out of a JSON answer before parsing it', () => {
+    expect(shapeResponseBody(Buffer.from('{"echo":"tok-123456","p":"pw pw"}'), 'application/json', secrets)).toEqual({
+      echo: '[redacted]',
+      p: '[redacted] [redacted]',
+    });
+  });
+
+  it('takes secrets out of text in another charset, which a search of the UTF-8 bytes would miss', () => {
+    const utf16 = Buffer.from('\uFEFFsent tok-123456', 'utf16le');
+    expect(utf16.includes(Buffer.from('tok-123456'))).toBe(false);
+    expect(shapeResponseBody(utf16, 'text/plain; charset=utf-16le', secrets)).toBe('sent [redacted]');
+  });
+
+  it('takes secrets out of the bytes of a binary answer before encoding them', () => {
+    const shaped = shapeResponseBody(Buffer.from('\u0000tok-123456\u0000'), 'application/octet-stream', secrets);
+    expect(Buffer.from((shaped as { base64: string }).base64, 'base64').toString()).toBe('\u0000[redacted]\u0000');
+  });
+
+  it('ignores an empty secret instead of redacting between every character', () => {
+    expect(shapeResponseBody(Buffer.from('abc'), 'text/plain', ['', 'b'])).toBe('a[redacted]c');
   });
 });
 
