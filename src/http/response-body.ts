@@ -62,11 +62,15 @@ export function shapeResponseBody(body: Buffer, contentType: string | undefined,
   if (isJson(type)) {
     // JSON is always UTF-8 (RFC 8259 §8.1), whatever charset the header claims.
     const text = redactText(utf8.decode(body), secrets);
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      parsed = JSON.parse(text);
     } catch {
       return text;
     }
+    // A string without an escape is a piece of the text, already redacted; an escape (`\u0074ok`, `a\/b`) could
+    // spell a secret that only parsing puts back together.
+    return text.includes('\\') && secrets.length > 0 ? redactJson(parsed, secrets) : parsed;
   }
   if (isText(type)) return redactText(decodeText(body, contentType ?? ''), secrets);
   const bytes = redactSecrets(
@@ -85,6 +89,41 @@ export function redactText(text: string, secrets: readonly string[]): string {
   for (const secret of secrets)
     if (secret !== '' && result.includes(secret)) result = result.replaceAll(secret, REDACTED);
   return result;
+}
+
+/**
+ * Redacts every string of a parsed JSON value, keys included. Iterative: the upstream chooses the nesting depth, and
+ * a recursive walk would run out of stack on a deep enough answer.
+ */
+function redactJson(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redactText(value, secrets);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const container = pending.pop();
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i++) {
+        const item: unknown = container[i];
+        if (typeof item === 'string') container[i] = redactText(item, secrets);
+        else if (item !== null && typeof item === 'object') pending.push(item);
+      }
+    } else if (container !== null && typeof container === 'object') {
+      const record = container as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const item = record[key];
+        const redactedKey = redactText(key, secrets);
+        const redactedItem = typeof item === 'string' ? redactText(item, secrets) : item;
+        if (redactedKey !== key) delete record[key];
+        if (redactedKey !== key || redactedItem !== item) setData(record, redactedKey, redactedItem);
+        if (item !== null && typeof item === 'object') pending.push(item);
+      }
+    }
+  }
+  return value;
+}
+
+/** Sets an own data property, as JSON.parse makes them: an assignment to `__proto__` would set the prototype. */
+function setData(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Room for a result's status and headers (undici reads at most 16 KiB of headers; JSON may double them). */

@@ -144,6 +144,21 @@ describe('shapeResponseBody, redacting', () => {
     expect(Buffer.from((shaped as { base64: string }).base64, 'base64').toString()).toBe('\u0000[redacted]\u0000');
   });
 
+  it('takes out a secret that only JSON escapes spell, in values and keys, however deep', () => {
+    const spelled = '\\u0074ok-123456';
+    let nested = `{"${spelled}":"x","v":"${spelled}","__proto__":"${spelled}","s":"a\\/b tok-123456"}`;
+    for (let depth = 0; depth < 100_000; depth++) nested = `[${nested}]`;
+    let shaped = shapeResponseBody(Buffer.from(nested), 'application/json', secrets) as unknown;
+    while (Array.isArray(shaped)) shaped = shaped[0];
+    expect(Object.entries(shaped as object)).toEqual([
+      ['v', '[redacted]'],
+      ['__proto__', '[redacted]'],
+      ['s', 'a/b [redacted]'],
+      ['[redacted]', 'x'],
+    ]);
+    expect(shapeResponseBody(Buffer.from(`"${spelled}"`), 'application/json', secrets)).toBe('[redacted]');
+  });
+
   it('ignores an empty secret instead of redacting between every character', () => {
     expect(shapeResponseBody(Buffer.from('abc'), 'text/plain', ['', 'b'])).toBe('a[redacted]c');
   });

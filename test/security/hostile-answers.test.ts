@@ -184,6 +184,16 @@ describe('compressed answers', () => {
     },
   );
 
+  it('when the API spells the echoed token in JSON escapes, the parsed answer holds it redacted', async () => {
+    h.provider.quirk({ escapeAnswers: true });
+    const answer = await callBystander();
+    const body = answer.body as { headers: Record<string, string> };
+    // The escapes were real: the answer parsed to the same echo, letters and all.
+    expect(body.headers['accept-encoding']).toBe('identity');
+    expect(body.headers.authorization).toBe('Bearer [redacted]');
+    expectNoSecret(JSON.stringify(answer));
+  });
+
   it('when the API uses a coding that cannot be decoded, the call fails instead of passing it on unchecked', async () => {
     h.provider.quirk({ compressAnswers: 'x-unknown' });
     const reason = await callBystander().then(

@@ -91,6 +91,8 @@ export interface Quirks {
   };
   /** `/api/*` answers compressed with this content coding even when not asked (gzip, deflate, br, or any name). */
   compressAnswers: string;
+  /** `/api/*` JSON answers spell every letter and digit of their strings as a `\u` escape: valid JSON, same values. */
+  escapeAnswers: boolean;
 }
 
 export interface ProviderStats {
@@ -593,6 +595,11 @@ class Provider implements TestProvider {
       remotePort: req.socket.remotePort,
       ...((req.headers['content-type'] ?? '').includes('json') && text && { json: tryJson(text) }),
     };
+    if (this.quirks.escapeAnswers) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(escapeJsonStrings(JSON.stringify(echo)));
+      return;
+    }
     const coding = this.quirks.compressAnswers ?? (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '') && 'gzip');
     if (!coding) return json(res, 200, echo);
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
@@ -601,6 +608,15 @@ class Provider implements TestProvider {
 }
 
 // ---- helpers ----------------------------------------------------------------------------------------------------
+
+/** JSON text whose strings spell each letter and digit as `\uXXXX`; escapes already there are kept as they are. */
+function escapeJsonStrings(json: string): string {
+  return json.replace(/"(?:[^"\\]|\\.)*"/g, (literal) =>
+    literal.replace(/\\.|[A-Za-z0-9]/g, (piece) =>
+      piece.length === 2 ? piece : `\\u${piece.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ),
+  );
+}
 
 async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
