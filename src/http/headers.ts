@@ -77,8 +77,8 @@ export function mergeHeaders(...layers: Array<Record<string, string> | undefined
   return merged;
 }
 
-/** Adds an own property even for the name `__proto__`. */
-function setOwn<V>(target: Record<string, V>, name: string, value: V): void {
+/** Adds an own property even for the name `__proto__`, whose assignment would set the prototype instead. */
+export function setOwn<V>(target: Record<string, V>, name: string, value: V): void {
   if (name === '__proto__')
     Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
   else target[name] = value;

@@ -1,7 +1,7 @@
 /**
  * Shapes a response body for a job's return value, which must be JSON-serialisable, with no secret left in it.
  */
-import { REDACTED } from './headers.js';
+import { REDACTED, setOwn } from './headers.js';
 
 /** A body that is neither JSON nor text, kept losslessly. */
 export interface BinaryBody {
@@ -113,17 +113,12 @@ function redactJson(value: unknown, secrets: readonly string[]): unknown {
         const redactedKey = redactText(key, secrets);
         const redactedItem = typeof item === 'string' ? redactText(item, secrets) : item;
         if (redactedKey !== key) delete record[key];
-        if (redactedKey !== key || redactedItem !== item) setData(record, redactedKey, redactedItem);
+        if (redactedKey !== key || redactedItem !== item) setOwn(record, redactedKey, redactedItem);
         if (item !== null && typeof item === 'object') pending.push(item);
       }
     }
   }
   return value;
-}
-
-/** Sets an own data property, as JSON.parse makes them: an assignment to `__proto__` would set the prototype. */
-function setData(record: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Room for a result's status and headers (undici reads at most 16 KiB of headers; JSON may double them). */
