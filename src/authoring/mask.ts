@@ -4,6 +4,7 @@
  * and an Authorization header keeps only its scheme.
  */
 
+import { secretForms } from '../domain/secret-forms.js';
 import { looksSecretName } from '../domain/secret-names.js';
 import { parseBody } from '../oauth/body.js';
 import { excerpt } from '../oauth/excerpt.js';
@@ -28,11 +29,15 @@ export interface PrintedExchange {
 }
 
 export class Masker {
-  /** Longest first, so that a secret containing another is replaced whole. */
+  /**
+   * In every form an exchange may carry them (`secretForms`), longest first, so that a secret containing another is
+   * replaced whole.
+   */
   private readonly secrets: string[];
 
   constructor(secrets: Iterable<string>) {
-    this.secrets = [...new Set(secrets)].filter((secret) => secret.length >= 4).sort((a, b) => b.length - a.length);
+    const forms = new Set([...secrets].filter((secret) => secret.length >= 4).flatMap(secretForms));
+    this.secrets = [...forms].sort((a, b) => b.length - a.length);
   }
 
   text(value: string): string {

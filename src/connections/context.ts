@@ -5,6 +5,7 @@
 
 import type { TemplateContext } from '../definitions/templates.js';
 import type { Connection, FieldValue } from '../domain/model.js';
+import { secretForms } from '../domain/secret-forms.js';
 import type { KeyRing } from '../secrets/keyring.js';
 import { secretPlace, tokenPlace } from '../secrets/places.js';
 
@@ -58,16 +59,17 @@ export function connectionContext(keys: KeyRing, connection: Connection): Templa
 }
 
 /**
- * Every clear secret a connection's context holds, used to mask answers and logs: once each, longest first, so that
+ * Every secret a connection's context holds, in every form an answer may carry it (`secretForms`: as is,
+ * percent-encoded, form-urlencoded, JSON-escaped), used to mask answers and logs: once each, longest first, so that
  * redacting a secret that happens to be part of another (a short client secret inside a token) cannot leave the
  * rest of the other in clear.
  */
 export function secretValues(context: TemplateContext, secretKeys: readonly string[]): string[] {
   const values = new Set<string>();
-  for (const key of secretKeys) {
-    const value = context.fields[key];
-    if (typeof value === 'string' && value !== '') values.add(value);
-  }
-  if (context.access_token) values.add(context.access_token);
+  const add = (value: unknown) => {
+    if (typeof value === 'string' && value !== '') for (const form of secretForms(value)) values.add(form);
+  };
+  for (const key of secretKeys) add(context.fields[key]);
+  add(context.access_token);
   return [...values].sort((a, b) => b.length - a.length);
 }

@@ -7,6 +7,8 @@
  * anything else, HTML is stripped by a single scan, and every regular expression below is free of nested or
  * overlapping quantifiers (each character is looked at a bounded number of times).
  */
+
+import { secretForms } from '../domain/secret-forms.js';
 import { looksSecretName } from '../domain/secret-names.js';
 import { stripHtml } from './strip-html.js';
 
@@ -43,13 +45,6 @@ function longest(secrets: readonly string[]): number {
   let length = 0;
   for (const secret of secrets) length = Math.max(length, secret.length * 3);
   return length;
-}
-
-/** The forms a secret takes in an answer: as is, URL-encoded (form bodies, query strings), JSON-escaped. */
-function secretForms(secret: string): string[] {
-  const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
-  forms.add(encodeURIComponent(secret).replaceAll('%20', '+'));
-  return [...forms].sort((a, b) => b.length - a.length);
 }
 
 export function removeSecrets(text: string, secrets: readonly string[]): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../src/authoring/format.js';
+import { MASK, Masker } from '../../src/authoring/mask.js';
 import { probeCandidates } from '../../src/authoring/probe.js';
 
 describe('connectors try --probe', () => {
@@ -36,5 +37,30 @@ describe('connectors try --probe', () => {
       'Probe: nothing to try; the client authentication of this definition uses no client secret.',
     );
     expect(lines.join('\n')).not.toContain('accepted none');
+  });
+});
+
+describe('connectors try, masking', () => {
+  it('masks a secret in every form an exchange carries it: as is, percent-encoded in a path, a header or an error', () => {
+    const token = 'ab+c/d~e==';
+    const masker = new Masker([token]);
+    const printed = masker.exchange({
+      step: 'call',
+      request: {
+        method: 'GET',
+        url: `https://api.example.test/t/${encodeURIComponent(token)}`,
+        headers: { 'x-echo': new URLSearchParams({ t: token }).toString() },
+      },
+      response: {
+        status: 302,
+        headers: { location: `/next?t=${encodeURIComponent(token)}` },
+        body: Buffer.alloc(0),
+      },
+      error: `GET failed for ${token}`,
+    });
+    expect(printed.url).toBe(`https://api.example.test/t/${MASK}`);
+    expect(printed.headers['x-echo']).toBe(`t=${MASK}`);
+    expect(printed.responseHeaders?.location).toBe(`/next?t=${MASK}`);
+    expect(printed.error).toBe(`GET failed for ${MASK}`);
   });
 });

@@ -185,6 +185,18 @@ describe('redactSecrets', () => {
     expect(secrets).toEqual(['xyzAb3uvw', 'Ab3']);
     expect(redact('Bearer xyzAb3uvw and Ab3', secrets)).toBe('Bearer [redacted] and [redacted]');
   });
+
+  it('when a token holds characters a URL encodes, secretValues lists its encoded forms too, and an echo of them is redacted', () => {
+    const token = 'ab+c/d~e==';
+    const secrets = secretValues({ fields: {}, access_token: token }, []);
+    expect(secrets).toContain(token);
+    expect(secrets).toContain('ab%2Bc%2Fd~e%3D%3D');
+    expect(secrets).toContain('ab%2Bc%2Fd%7Ee%3D%3D');
+    const quoted = `GET /api/echo?a=${encodeURIComponent(token)}&b=${new URLSearchParams({ t: token }).toString().slice(2)}`;
+    expect(shapeResponseBody(Buffer.from(quoted), 'text/plain', secrets)).toBe(
+      'GET /api/echo?a=[redacted]&b=[redacted]',
+    );
+  });
 });
 
 describe('assertHeaderSafe', () => {

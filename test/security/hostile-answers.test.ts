@@ -194,6 +194,29 @@ describe('compressed answers', () => {
     expectNoSecret(JSON.stringify(answer));
   });
 
+  it('when the API quotes the request URL, the token it carried percent-encoded comes back redacted', async () => {
+    const definition = providerConnector(h.provider.url, { key: 'acme-query' });
+    definition.requestDefaults = { ...definition.requestDefaults, query: { access_token: '{{access_token}}' } };
+    await h.applyConnector(definition);
+    h.provider.quirk({ b64Tokens: true });
+    const fields = { client_id: 'victim', client_secret: VICTIM_SECRET };
+    const { connectionId } = await h.client.connect({ owner: 'quoted', connector: 'acme-query', fields });
+    const token = h.provider.issuedTokens().at(-1) ?? '';
+    // A token a URL must encode: in the query it travels as %2B, %2F, %7E and %3D, never as itself.
+    expect(token).toMatch(/\+\/~.*==$/);
+    h.provider.quirk({ echoRawUrl: true });
+
+    const answer = await h.client.call({ owner: 'quoted', connectionId, url: 'echo' });
+
+    expect(answer.body).toBe('GET /api/echo?access_token=[redacted]');
+    expect(answer.headers['x-request-url']).toBe('[redacted]');
+    const shown = JSON.stringify(answer);
+    for (const form of [token, encodeURIComponent(token), new URLSearchParams({ t: token }).toString().slice(2)]) {
+      expect(shown).not.toContain(form);
+    }
+    expectNoSecret(shown);
+  });
+
   it('when the API uses a coding that cannot be decoded, the call fails instead of passing it on unchecked', async () => {
     h.provider.quirk({ compressAnswers: 'x-unknown' });
     const reason = await callBystander().then(

@@ -93,6 +93,13 @@ export interface Quirks {
   compressAnswers: string;
   /** `/api/*` JSON answers spell every letter and digit of their strings as a `\u` escape: valid JSON, same values. */
   escapeAnswers: boolean;
+  /**
+   * `/api/*` answers with the request line as received, percent-encoding and all, as text and in an `x-request-url`
+   * header: what a server that quotes the request in an error or a log line sends back.
+   */
+  echoRawUrl: boolean;
+  /** Access tokens use every character RFC 6750's b64token allows (`+`, `/`, `~`, `=` padding), which a URL encodes. */
+  b64Tokens: boolean;
 }
 
 export interface ProviderStats {
@@ -392,7 +399,9 @@ class Provider implements TestProvider {
   }
 
   private issue(token: IssuedToken): string {
-    const value = randomBytes(24).toString('base64url');
+    const value = this.quirks.b64Tokens
+      ? `${randomBytes(12).toString('base64url')}+/~${randomBytes(12).toString('base64url')}==`
+      : randomBytes(24).toString('base64url');
     this.tokens.set(value, token);
     this.issued.push(value);
     return value;
@@ -580,6 +589,10 @@ class Provider implements TestProvider {
     if (path === '/api/slow')
       return slow(res, Number(url.searchParams.get('ms') ?? 1000), url.searchParams.get('phase'));
     if (path === '/api/drip') return drip(res, Number(url.searchParams.get('every') ?? 500));
+    if (this.quirks.echoRawUrl) {
+      const line = `${req.method} ${req.url}`;
+      return void res.writeHead(200, { 'content-type': 'text/plain', 'x-request-url': req.url ?? '' }).end(line);
+    }
     const text = body.toString('utf8');
     const query: Record<string, string | string[]> = {};
     for (const key of new Set(url.searchParams.keys())) {

@@ -1,0 +1,26 @@
+/**
+ * The forms a secret takes in text that a remote side sends back: an API or a token endpoint that echoes a request
+ * echoes it as it received it, so a token we put in a query string or a form body comes back percent-encoded, and
+ * one inside a JSON string comes back escaped. Redacting only the clear value would let those forms through.
+ */
+
+/** Characters that every form below leaves as they are: a secret made only of them has one form. */
+const SAME_IN_EVERY_FORM = /^[\w.-]*$/;
+
+/**
+ * `secret` as is, percent-encoded (`encodeURIComponent`: URL templates; with `+` for spaces: what many form
+ * encoders write), form-urlencoded as `URLSearchParams` writes it (query defaults, form bodies) and JSON-escaped;
+ * each once, longest first.
+ */
+export function secretForms(secret: string): string[] {
+  if (SAME_IN_EVERY_FORM.test(secret)) return [secret];
+  const percent = encodeURIComponent(secret);
+  const forms = new Set([
+    secret,
+    percent,
+    percent.replaceAll('%20', '+'),
+    new URLSearchParams([['', secret]]).toString().slice(1),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}
