@@ -4,6 +4,7 @@
  * stored: the result is a report of the exchanges, masked, and of what to change when something failed.
  */
 import { buildApiRequest, renderDefaults } from '../connections/api-request.js';
+import { secretValues } from '../connections/context.js';
 import { isExpiredAnswer, pickTestValues, sendTestRequest, testFailure } from '../connections/test-api.js';
 import { renewalTime, tokenEndpointSpec } from '../connections/token.js';
 import { secretFieldKeys, validateFieldValues } from '../definitions/fields.js';
@@ -115,7 +116,7 @@ export async function tryConnector(
         report.advice.push(...apiAdvice(connector, response, 'the test API'));
         throw new StepFailure('test', testFailure(response, connector, context));
       }
-      context.test = pickTestValues(connector, response);
+      context.test = pickTestValues(connector, response, secretValues(context, secretFieldKeys(definition)));
     }
     await at('identity', () => {
       report.uniqueId = renderText(connector.uniqueIdentifier, context).trim();

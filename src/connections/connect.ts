@@ -9,7 +9,7 @@ import type { ConnectCommand, ConnectResult } from '../domain/use-cases.js';
 import { AppError, isAppError } from '../errors.js';
 import { connectEvents } from '../events/event.js';
 import { requestToken } from '../oauth/client.js';
-import { sealSecrets, splitSecrets } from './context.js';
+import { sealSecrets, secretValues, splitSecrets } from './context.js';
 import { openJobFields } from './job-fields.js';
 import type { Services } from './services.js';
 import { isExpiredAnswer, pickTestValues, sendTestRequest, testFailure } from './test-api.js';
@@ -62,7 +62,7 @@ export async function connect(
     if (response.status < 200 || response.status >= 300 || isExpiredAnswer(connector.resolved, response)) {
       throw testFailure(response, connector.resolved, context);
     }
-    testValues = pickTestValues(connector.resolved, response);
+    testValues = pickTestValues(connector.resolved, response, secretValues(context, secretKeys));
     lastTest = { ok: true, status: response.status, at: new Date() };
     context.test = testValues;
   }
@@ -73,7 +73,7 @@ export async function connect(
     throw new AppError(
       'permanent',
       'empty_unique_identifier',
-      `uniqueIdentifier ${connector.resolved.uniqueIdentifier} rendered empty; check the connector's template and the test API's answer`,
+      `uniqueIdentifier ${connector.resolved.uniqueIdentifier} rendered empty; check the connector's template and the test API's answer (a value holding a secret of the connection is never used)`,
     );
   }
   const { fields, secrets } = splitSecrets(values, secretKeys);

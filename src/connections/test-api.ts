@@ -4,6 +4,7 @@
  */
 import type { ResolvedConnector } from '../definitions/resolve.js';
 import { renderText, renderUrl, type TemplateContext, templateVariables } from '../definitions/templates.js';
+import { holdsSecret } from '../domain/secret-forms.js';
 import { AppError } from '../errors.js';
 import { assertHeaderSafe } from '../http/headers.js';
 import { parseRetryAfter } from '../http/retry-after.js';
@@ -69,13 +70,23 @@ export function testFailure(
   );
 }
 
-/** The values of a test response that the connector's templates use, and nothing else (never the whole answer). */
-export function pickTestValues(connector: ResolvedConnector, response: InboundResponse): Record<string, unknown> {
+/**
+ * The values of a test response that the connector's templates use, and nothing else (never the whole answer). A
+ * value holding a secret of the connection is left out: test values are stored in clear and may name the connection.
+ * @param secrets every secret of the connection in every form, as `secretValues` lists them
+ */
+export function pickTestValues(
+  connector: ResolvedConnector,
+  response: InboundResponse,
+  secrets: readonly string[],
+): Record<string, unknown> {
   const body = parseJson(response.body);
   const picked: Record<string, unknown> = {};
   for (const path of testPaths(connector)) {
     const value = readPath(body, path);
-    if (value !== undefined && (typeof value !== 'object' || value === null)) setPath(picked, path, value);
+    if (value === undefined || (typeof value === 'object' && value !== null)) continue;
+    if (typeof value === 'string' && holdsSecret(value, secrets)) continue;
+    setPath(picked, path, value);
   }
   return picked;
 }

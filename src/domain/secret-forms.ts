@@ -24,3 +24,8 @@ export function secretForms(secret: string): string[] {
   ]);
   return [...forms].sort((a, b) => b.length - a.length);
 }
+
+/** True when `value` holds any of `forms` (as `secretForms` lists them) anywhere in it. */
+export function holdsSecret(value: string, forms: readonly string[]): boolean {
+  return forms.some((form) => form !== '' && value.includes(form));
+}

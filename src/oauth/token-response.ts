@@ -3,6 +3,7 @@
  * types (RFC 6749 §5.1 says unknown fields must be ignored; `expires_in` is only recommended).
  */
 
+import { holdsSecret, secretForms } from '../domain/secret-forms.js';
 import { looksSecretName } from '../domain/secret-names.js';
 import { AppError } from '../errors.js';
 import type { InboundResponse } from '../http/send.js';
@@ -51,7 +52,10 @@ export function processTokenResponse(response: InboundResponse, spec: TokenEndpo
     expiresAt: readExpiry(body, spec, now),
     refreshToken: refresh,
     scopes: readScopes(readPath(body, paths.scope)),
-    meta: sanitizeMeta(body, new Set([accessToken, ...(refresh ? [refresh] : [])]), 0) as Record<string, unknown>,
+    meta: sanitizeMeta(body, [...secrets, accessToken, refresh ?? ''].flatMap(secretForms), 0) as Record<
+      string,
+      unknown
+    >,
   };
 }
 
@@ -102,19 +106,20 @@ function readScopes(value: unknown): string[] | null {
 
 /**
  * Non-secret fields for `{{token.…}}` (instance_url, api_domain, scope…): fields whose name looks secret are
- * dropped at any depth, and so is any value equal to an issued token, whatever its name.
+ * dropped at any depth, and so is any value holding the client's secret or an issued token in any of its forms,
+ * whatever its name: a definition may name a connection after these values, and names are shown.
  */
-function sanitizeMeta(value: unknown, tokens: Set<string>, depth: number): unknown {
-  if (typeof value === 'string') return tokens.has(value) ? undefined : value;
+function sanitizeMeta(value: unknown, forms: readonly string[], depth: number): unknown {
+  if (typeof value === 'string') return holdsSecret(value, forms) ? undefined : value;
   if (depth > MAX_META_DEPTH) return undefined;
   if (Array.isArray(value)) {
-    return value.map((item) => sanitizeMeta(item, tokens, depth + 1)).filter((item) => item !== undefined);
+    return value.map((item) => sanitizeMeta(item, forms, depth + 1)).filter((item) => item !== undefined);
   }
   if (!isRecord(value)) return value;
   const kept: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     if (looksSecretName(key) || key === '__proto__') continue;
-    const clean = sanitizeMeta(item, tokens, depth + 1);
+    const clean = sanitizeMeta(item, forms, depth + 1);
     if (clean !== undefined) kept[key] = clean;
   }
   return kept;

@@ -171,6 +171,20 @@ describe('scopes, token types and refresh tokens', () => {
     });
   });
 
+  it('drops from meta any value holding the client secret or the token, in clear or encoded, whatever its name', () => {
+    const body = {
+      access_token: 'tok/123',
+      instance_name: 'instance of secret-1',
+      echoed_url: 'https://api.example/?t=tok%2F123',
+      region: 'eu',
+    };
+    const meta = processTokenResponse(
+      { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) },
+      specFor(provider),
+    ).meta;
+    expect(meta).toEqual({ region: 'eu' });
+  });
+
   it('sniffs the body format when the content type lies', () => {
     const spec = specFor(provider);
     const form = {

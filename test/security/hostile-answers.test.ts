@@ -229,6 +229,52 @@ describe('compressed answers', () => {
   });
 });
 
+describe('secrets echoed into the values a connection is named after', () => {
+  it('when the test API puts the token in the name it answers, the connection is named without it and keeps no copy', async () => {
+    h.provider.quirk({ meEchoesToken: true });
+    const fields = { client_id: 'victim', client_secret: VICTIM_SECRET };
+    const result = await h.client.connect({ owner: 'echoed-name', connector: 'acme', fields });
+    const token = h.provider.issuedTokens().at(-1) ?? '';
+
+    expect(result.name).toBe("'s Account");
+    const stored = await h.runtime.store.connections.get(result.connectionId);
+    expect(stored?.name).toBe("'s Account");
+    expect(stored?.testValues).toEqual({ account_id: 'victim' });
+    expect(JSON.stringify([result, stored?.testValues, stored?.name, stored?.uniqueId])).not.toContain(token);
+  });
+
+  it('when the token endpoint sends the client secret in a field the definition names the connection after, it is left out', async () => {
+    await h.applyConnector(
+      providerConnector(h.provider.url, { key: 'acme-instance', connectionName: 'at {{token.instance_name}}' }),
+    );
+    h.provider.quirk({ tokenEchoesSecret: true });
+    const fields = { client_id: 'victim', client_secret: VICTIM_SECRET };
+    const result = await h.client.connect({ owner: 'echoed-secret', connector: 'acme-instance', fields });
+
+    expect(result.name).toBe('at');
+    const stored = await h.runtime.store.connections.get(result.connectionId);
+    expect(stored?.tokenMeta).not.toHaveProperty('instance_name');
+    expect(stored?.tokenMeta).toHaveProperty('instance_url', h.provider.url);
+    expectNoSecret(JSON.stringify([result, stored?.tokenMeta, stored?.name]));
+  });
+
+  it('when the only value the unique identifier reads holds the token, the connect fails saying so and stores nothing', async () => {
+    await h.applyConnector(
+      providerConnector(h.provider.url, { key: 'acme-named-id', uniqueIdentifier: '{{test.name}}' }),
+    );
+    h.provider.quirk({ meEchoesToken: true });
+    const fields = { client_id: 'victim', client_secret: VICTIM_SECRET };
+    const reason = await h.client.connect({ owner: 'echoed-id', connector: 'acme-named-id', fields }).then(
+      () => 'completed',
+      (error: Error) => error.message,
+    );
+
+    expect(reason).toMatch(/^\[empty_unique_identifier\] .*a value holding a secret of the connection is never used/);
+    expect((await h.runtime.store.connections.list({ owner: 'echoed-id' })).items).toEqual([]);
+    expectNoSecret(reason);
+  });
+});
+
 describe('transport headers', () => {
   const refused = {
     Host: 'internal.example',

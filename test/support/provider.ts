@@ -100,6 +100,10 @@ export interface Quirks {
   echoRawUrl: boolean;
   /** Access tokens use every character RFC 6750's b64token allows (`+`, `/`, `~`, `=` padding), which a URL encodes. */
   b64Tokens: boolean;
+  /** `/me` names the account after the bearer token it was sent (`name: "key <token>"`), as a careless API might. */
+  meEchoesToken: boolean;
+  /** Token answers carry the client's secret in a field no name marks as secret (`instance_name`). */
+  tokenEchoesSecret: boolean;
 }
 
 export interface ProviderStats {
@@ -373,6 +377,7 @@ class Provider implements TestProvider {
       answer.refresh_token = this.issue({ clientId, kind: 'refresh', scopes, expiresAt: null });
     }
     answer.instance_url = this.url;
+    if (this.quirks.tokenEchoesSecret) answer.instance_name = `instance of ${client.clientSecret}`;
     if (this.quirks.tokenPath) {
       delete answer.access_token;
       setPath(answer, this.quirks.tokenPath, accessToken);
@@ -540,7 +545,10 @@ class Provider implements TestProvider {
     const clientId = this.bearerClient(req);
     if (this.quirks.apiStatus) json(res, this.quirks.apiStatus, { error: 'api_status_quirk' });
     else if (!clientId) unauthorized(res);
-    else json(res, 200, this.accountOf(clientId));
+    else if (this.quirks.meEchoesToken) {
+      const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      json(res, 200, { ...this.accountOf(clientId), name: `key ${token}` });
+    } else json(res, 200, this.accountOf(clientId));
   }
 
   private accountOf(clientId: string): Account {
