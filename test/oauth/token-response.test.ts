@@ -151,6 +151,12 @@ describe('scopes, token types and refresh tokens', () => {
     expect(processTokenResponse(response({ access_token: 'a', token_type: 'DPoP' }), spec).tokenType).toBe('DPoP');
   });
 
+  const metaOf = (body: object) =>
+    processTokenResponse(
+      { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) },
+      specFor(provider),
+    ).meta;
+
   it('drops secret-looking fields from meta at any depth and keeps the useful ones', () => {
     const body = {
       access_token: 'tok-123',
@@ -160,11 +166,7 @@ describe('scopes, token types and refresh tokens', () => {
       nested: { client_secret: 'x', region: 'eu', copy: 'tok-123' },
       refresh_token_expires_in: 100,
     };
-    const meta = processTokenResponse(
-      { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) },
-      specFor(provider),
-    ).meta;
-    expect(meta).toEqual({
+    expect(metaOf(body)).toEqual({
       api_domain: 'https://api.example',
       nested: { region: 'eu' },
       refresh_token_expires_in: 100,
@@ -178,11 +180,7 @@ describe('scopes, token types and refresh tokens', () => {
       echoed_url: 'https://api.example/?t=tok%2F123',
       region: 'eu',
     };
-    const meta = processTokenResponse(
-      { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) },
-      specFor(provider),
-    ).meta;
-    expect(meta).toEqual({ region: 'eu' });
+    expect(metaOf(body)).toEqual({ region: 'eu' });
   });
 
   it('sniffs the body format when the content type lies', () => {
