@@ -65,7 +65,7 @@ export const ERROR_CODES = {
   unexpected: 'an unexpected failure; the worker log has the details',
   unknown_connector: 'no connector definition has this key',
   unsafe_url: 'a rendered URL would leave its allowed place',
-  unstorable_text: 'a value holds text the database cannot store (NUL)',
+  unstorable_text: 'a value holds text the database cannot store (NUL, or a lone surrogate)',
   unsupported_grant_type: 'RFC 6749: the provider does not support the grant',
   upstream_unavailable: 'the API kept answering 429 or 5xx',
   url_not_allowed: "a call's URL is outside the connector's allowed URLs",

@@ -5,6 +5,7 @@
 import { RE2JS } from 're2js';
 
 import type { FieldValue } from '../domain/model.js';
+import { unstorableText } from '../domain/storable-text.js';
 import { AppError } from '../errors.js';
 import type { ConnectorDefinition, FieldDefinition } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -61,6 +62,8 @@ export function isEmptyFieldInput(raw: unknown): boolean {
 function checkText(field: FieldDefinition, raw: unknown): FieldCheck {
   if (typeof raw !== 'string' && typeof raw !== 'number') return { ok: false, message: 'must be text' };
   const value = String(raw);
+  const unstorable = unstorableText(value);
+  if (unstorable) return { ok: false, message: unstorable };
   const max = field.multiline ? MAX_MULTILINE_FIELD_LENGTH : MAX_FIELD_LENGTH;
   if (value.length > max) return { ok: false, message: `must be at most ${max} characters` };
   if (!field.multiline && /[\r\n]/.test(value)) {

@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unstorableText } from '../domain/storable-text.js';
 import { checkClientAuth, checkFields, checkOther } from './check-definition.js';
 import { checkPlace } from './check-templates.js';
 import { type DefinitionIssue, error, type PathSegment } from './issues.js';
@@ -17,24 +18,24 @@ export type ValidationResult =
   | { ok: true; definition: ConnectorDefinition; warnings: DefinitionIssue[] }
   | { ok: false; issues: DefinitionIssue[] };
 
-/** Every key or string holding U+0000: PostgreSQL cannot store it, so no store may be asked to. */
-function checkNul(value: unknown, path: PathSegment[] = []): DefinitionIssue[] {
+/** Every key or string no store can keep as it is (`unstorableText`), so no store may be asked to. */
+function checkStorable(value: unknown, path: PathSegment[] = []): DefinitionIssue[] {
   if (typeof value === 'string') {
-    return value.includes('\u0000') ? [error(path, 'must not contain the NUL character (\\u0000); remove it')] : [];
+    const problem = unstorableText(value);
+    return problem ? [error(path, problem)] : [];
   }
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, item]) => {
     const at = [...path, Array.isArray(value) ? Number(key) : key];
-    return key.includes('\u0000')
-      ? [error(at, 'the key must not contain the NUL character (\\u0000)')]
-      : checkNul(item, at);
+    const problem = unstorableText(key);
+    return problem ? [error(at, `the key ${problem}`)] : checkStorable(item, at);
   });
 }
 
 function checkDefinition(def: ConnectorDefinition): DefinitionIssue[] {
   const ctx = { fields: new Map(def.fields.map((field) => [field.key, field])), hasTest: def.test !== undefined };
   return [
-    ...checkNul(def),
+    ...checkStorable(def),
     ...checkFields(def.fields),
     ...checkClientAuth(def),
     ...checkOther(def),

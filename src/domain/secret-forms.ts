@@ -6,6 +6,7 @@
 
 /** Characters that every form below leaves as they are: a secret made only of them has one form. */
 const SAME_IN_EVERY_FORM = /^[\w.-]*$/;
+const LONE_SURROGATE = /\p{Cs}/gu;
 
 /**
  * `secret` as is, percent-encoded (`encodeURIComponent`: URL templates; with `+` for spaces: what many form
@@ -14,7 +15,8 @@ const SAME_IN_EVERY_FORM = /^[\w.-]*$/;
  */
 export function secretForms(secret: string): string[] {
   if (SAME_IN_EVERY_FORM.test(secret)) return [secret];
-  const percent = encodeURIComponent(secret);
+  // A lone surrogate is sent as U+FFFD (what URLSearchParams writes); encodeURIComponent would throw on it.
+  const percent = encodeURIComponent(secret.replace(LONE_SURROGATE, '\uFFFD'));
   const forms = new Set([
     secret,
     percent,

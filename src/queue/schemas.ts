@@ -3,6 +3,7 @@
  * SDK is typed from them, so both sides agree by construction.
  */
 import { z } from 'zod';
+import { unstorableText } from '../domain/storable-text.js';
 import {
   type CallCommand,
   type CallResult,
@@ -18,13 +19,17 @@ import {
 } from '../domain/use-cases.js';
 import { AppError } from '../errors.js';
 
-/** Text a store can keep: PostgreSQL cannot store U+0000, so both stores refuse it alike, up front. */
-const text = () =>
-  z.string().refine((value) => !value.includes('\u0000'), 'must not contain the NUL character (\\u0000)');
+/** Refuses text no store can keep (`unstorableText`): both stores refuse it alike, up front. */
+const storable = (ctx: { value: unknown; issues: z.core.$ZodRawIssue[] }) => {
+  const problem = typeof ctx.value === 'string' ? unstorableText(ctx.value) : undefined;
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+};
+const text = () => z.string().check(storable);
 
 const owner = text().min(1, 'name the tenant or workspace that owns the connection').max(200);
 const connectionId = text().min(1, 'give the connectionId returned by connect').max(100);
-const fieldValue = z.union([text(), z.number(), z.boolean()]);
+// Checked after the union, so that its message, not the union's "Invalid input", names the problem.
+const fieldValue = z.union([z.string(), z.number(), z.boolean()]).check(storable);
 
 export const connectPayloadSchema = z.strictObject({
   owner,

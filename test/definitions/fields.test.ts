@@ -72,6 +72,17 @@ describe('validateFieldValues', () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n';
     expect(validateFieldValues(def, { client_id: 'a', client_secret: 'cs_1', private_key: pem }).private_key).toBe(pem);
   });
+
+  it('when an opened value holds text no store keeps (NUL, a lone surrogate), it names the field and the character', () => {
+    expect(messageOf({ client_id: 'a', client_secret: 'cs_1', private_key: 'key\uD800' })).toBe(
+      'fields.private_key: must not contain a lone surrogate (half of a UTF-16 pair, \\ud800-\\udfff); send well-formed Unicode',
+    );
+    expect(messageOf({ client_id: 'a\u0000', client_secret: 'cs_1' })).toBe(
+      'fields.client_id: must not contain the NUL character (\\u0000); remove it',
+    );
+    // A pair of surrogates is one character, not two halves: emoji stay.
+    expect(validateFieldValues(def, { client_id: 'a😀', client_secret: 'cs_1' }).client_id).toBe('a😀');
+  });
 });
 
 describe('secretFieldKeys', () => {

@@ -320,4 +320,17 @@ describe('text no store can keep', () => {
       'fields[1].label: must not contain the NUL character (\\u0000); remove it',
     );
   });
+
+  it('when a key or a help text holds a lone surrogate, it is an error at that path, naming the character', () => {
+    const definition = providerConnector('https://auth.example.com');
+    (definition.fields[0] as { help: string }).help = 'Portal \udc00';
+    definition.requestDefaults = { headers: { 'X-\ud800': 'x' } };
+    const result = validateDefinition(definition);
+    expect(!result.ok && result.issues.map((issue) => formatIssue(issue))).toEqual(
+      expect.arrayContaining([
+        'fields[0].help: must not contain a lone surrogate (half of a UTF-16 pair, \\ud800-\\udfff); send well-formed Unicode',
+        expect.stringMatching(/^requestDefaults\.headers.*: the key must not contain a lone surrogate/),
+      ]),
+    );
+  });
 });

@@ -21,6 +21,12 @@ describe('secretForms', () => {
     expect(forms).toContain(JSON.stringify(AWKWARD).slice(1, -1));
   });
 
+  it('when a secret holds a lone surrogate, it lists the forms instead of throwing, as URLSearchParams sends it', () => {
+    const forms = secretForms('key\uD800x');
+    expect(forms).toContain('key%EF%BF%BDx');
+    expect(forms).toContain(new URLSearchParams([['', 'key\uD800x']]).toString().slice(1));
+  });
+
   it('holds the form a query default takes in the URL we send, and the form a URL template writes', () => {
     const forms = secretForms(AWKWARD);
     const definition = providerConnector('https://api.example.test');

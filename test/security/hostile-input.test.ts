@@ -144,6 +144,39 @@ describe('text the store cannot hold', () => {
     },
   );
 
+  it.each([
+    ['test', { owner: 'lone', connectionId: 'a\uD800b' }],
+    [
+      'connect',
+      { owner: 'lone\uDC00', connector: 'acme', fields: { client_id: 'real', client_secret: 'real-secret' } },
+    ],
+    [
+      'connect',
+      { owner: 'lone', connector: 'acme', fields: { client_id: 'real\uD800', client_secret: 'real-secret' } },
+    ],
+  ])('when a %s job carries a lone surrogate, it fails at once naming it, and stores nothing', async (name, data) => {
+    const reason = await runRaw(CONNECTIONS_QUEUE, name, data);
+    expect(reason).toMatch(/^\[invalid_payload\] .*must not contain a lone surrogate/);
+    expect((await h.runtime.store.connections.list({ owner: 'lone' })).items).toEqual([]);
+  });
+
+  it('when a producer gives a client secret with a lone surrogate, the SDK refuses it naming the field, and nothing is sent', async () => {
+    const before = h.provider.stats.tokenRequests;
+    const reason = await h.client
+      .connect({
+        owner: 'lone-secret',
+        connector: 'acme',
+        fields: { client_id: 'real', client_secret: 'sec\uD800ret' },
+      })
+      .then(
+        () => 'completed',
+        (error: Error) => error.message,
+      );
+    expect(reason).toMatch(/fields\.client_secret: must not contain a lone surrogate/);
+    expect(h.provider.stats.tokenRequests).toBe(before);
+    expect((await h.runtime.store.connections.list({ owner: 'lone-secret' })).items).toEqual([]);
+  });
+
   it('when a connector definition carries a NUL character, applying it fails with a clear error', async () => {
     const definition = providerConnector(h.provider.url, { key: 'nul-help' });
     definition.fields[0]!.help = 'Portal\u0000';

@@ -43,8 +43,8 @@ export function isTransientPgError(error: unknown): boolean {
 }
 
 /**
- * SQLSTATEs of text PostgreSQL cannot store: U+0000 in `text` or `jsonb`, which any JSON input can carry. The input
- * must change; retrying cannot help.
+ * SQLSTATEs of text PostgreSQL cannot store: U+0000 in `text` or `jsonb`, or a lone surrogate in `jsonb`, which any
+ * JSON input can carry. The input must change; retrying cannot help.
  */
 const UNSTORABLE_TEXT_SQLSTATES = new Set(['22P05', '22021']);
 
@@ -57,7 +57,7 @@ export function toStoreError(error: unknown): unknown {
     return new AppError(
       'invalid_input',
       'unstorable_text',
-      'a value contains the NUL character (\\u0000), which PostgreSQL cannot store; remove it',
+      'a value contains text PostgreSQL cannot store (the NUL character \\u0000, or a lone surrogate \\ud800-\\udfff); remove it',
       { cause: error },
     );
   }
