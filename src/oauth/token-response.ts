@@ -46,16 +46,14 @@ export function processTokenResponse(response: InboundResponse, spec: TokenEndpo
   }
   const refreshToken = readPath(body, paths.refreshToken);
   const refresh = typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : null;
+  const issued = refresh ? [accessToken, refresh] : [accessToken];
   return {
     accessToken,
     tokenType: readTokenType(readPath(body, paths.tokenType)),
     expiresAt: readExpiry(body, spec, now),
     refreshToken: refresh,
     scopes: readScopes(readPath(body, paths.scope)),
-    meta: sanitizeMeta(body, [...secrets, accessToken, refresh ?? ''].flatMap(secretForms), 0) as Record<
-      string,
-      unknown
-    >,
+    meta: sanitizeMeta(body, [...secrets, ...issued].flatMap(secretForms), 0) as Record<string, unknown>,
   };
 }
 
