@@ -11,6 +11,7 @@ import type { ConnectorDefinition } from '../definitions/schema.js';
 import type { Connection } from '../domain/model.js';
 import type { PublishedVersions, VersionRegistry } from '../domain/ports.js';
 import { notFound } from '../errors.js';
+import { Lru } from '../lru.js';
 import type { ApplyOutcome, Store, StoredConnector } from '../store/port.js';
 
 /**
@@ -43,21 +44,20 @@ export interface ConnectionCacheOptions {
 }
 
 export class ConnectionCache {
-  private readonly connections = new Map<string, LoadedConnection>();
+  private readonly connections: Lru<string, LoadedConnection>;
   private readonly connectors = new Map<string, LoadedConnector>();
-  private readonly maxEntries: number;
 
   constructor(
     private readonly store: Store,
     private readonly versions: VersionRegistry,
     options: ConnectionCacheOptions = {},
   ) {
-    this.maxEntries = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
+    this.connections = new Lru(options.maxEntries ?? DEFAULT_CACHE_ENTRIES);
   }
 
   /** The connection with its connector, fresh as of the last published write; null when it does not exist. */
   async load(id: string): Promise<LoadedConnection | null> {
-    const cached = this.connections.get(id);
+    const cached = this.connections.peek(id);
     // A miss also asks for the versions of the connectors this process holds (a few keys more in the turn's MGET):
     // the connection's connector is most likely among them, and then needs no read of its own.
     const connectorKeys = cached ? [cached.connection.connector] : this.heldConnectorKeys();
@@ -68,7 +68,7 @@ export class ConnectionCache {
         connection === cached.connection.version &&
         connectors.get(cached.connection.connector) === connectorStamp(cached.connector.stored)
       ) {
-        this.touch(id, cached);
+        this.connections.set(id, cached);
         return cached;
       }
     }
@@ -87,7 +87,7 @@ export class ConnectionCache {
   async remember(connection: Connection, published?: PublishedVersions): Promise<LoadedConnection> {
     const connector = await this.connector(connection.connector, published?.connectors.get(connection.connector));
     const entry: LoadedConnection = { connection, connector, memo: new Map() };
-    this.touch(connection.id, entry);
+    this.connections.set(connection.id, entry);
     if (!published || published.connection === null || published.connection < connection.version) {
       await this.versions.publishConnection(connection.id, connection.version);
     }
@@ -132,14 +132,5 @@ export class ConnectionCache {
   /** The keys of the connectors held, when they are few enough to ask for with every miss; otherwise none. */
   private heldConnectorKeys(): string[] {
     return this.connectors.size <= MAX_CONNECTORS_READ_WITH_A_MISS ? [...this.connectors.keys()] : [];
-  }
-
-  private touch(id: string, entry: LoadedConnection) {
-    this.connections.delete(id);
-    this.connections.set(id, entry);
-    if (this.connections.size > this.maxEntries) {
-      const oldest = this.connections.keys().next().value;
-      if (oldest !== undefined) this.connections.delete(oldest);
-    }
   }
 }

@@ -3,6 +3,7 @@ import { ConnectionCache } from '../../src/connections/cache.js';
 import type { VersionRegistry } from '../../src/domain/ports.js';
 import { RedisVersionRegistry } from '../../src/redis/versions.js';
 import { tokenPlace } from '../../src/secrets/places.js';
+import type { Store } from '../../src/store/port.js';
 import { providerConnector } from '../support/connectors.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
@@ -104,5 +105,41 @@ describe('the connector cache', () => {
     const loaded = await cache.load(connectionId);
     expect(loaded?.connector.stored.definition.connectionName).toBe('New {{test.account_id}}');
     expect(await cache.load(connectionId)).toBe(loaded);
+  });
+});
+
+describe('the connection cache', () => {
+  it('when it holds as many connections as it may, the least recently used one is read from the store again', async () => {
+    await h.applyConnector(providerConnector(h.provider.url, { key: 'bound' }));
+    const [a, b, c] = await Promise.all(
+      ['a', 'b', 'c'].map(async (account) => {
+        h.provider.registerClient({
+          clientId: `bound-${account}`,
+          clientSecret: 'secret',
+          account: { account_id: account, name: account, email: `${account}@example.com` },
+        });
+        const connected = await h.client.connect({
+          owner: 'ws',
+          connector: 'bound',
+          fields: { client_id: `bound-${account}`, client_secret: 'secret' },
+        });
+        return connected.connectionId;
+      }),
+    );
+    const reads: string[] = [];
+    const stored = h.runtime.store.connections;
+    const connections = Object.create(stored) as typeof stored;
+    connections.get = (id) => {
+      reads.push(id);
+      return stored.get(id);
+    };
+    const store = Object.assign(Object.create(h.runtime.store) as Store, { connections });
+    const cache = new ConnectionCache(store, new RedisVersionRegistry(h.runtime.redis, h.config.queuePrefix), {
+      maxEntries: 2,
+    });
+
+    for (const id of [a, b, a, c, a, b]) expect((await cache.load(id as string))?.connection.id).toBe(id);
+    // `a` was used again before `c` came, so `b` was the one to go.
+    expect(reads).toEqual([a, b, c, b]);
   });
 });

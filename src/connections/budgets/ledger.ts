@@ -5,6 +5,8 @@
  * limit hint for has no entry, and its calls go straight out. Once an answer teaches something, the scope's calls
  * ask the shared store like calls of a declared budget. Bounded: the least recently taught scope goes first.
  */
+
+import { Lru } from '../../lru.js';
 import type { Lesson } from './headers.js';
 import type { PaceLimit } from './pacing.js';
 
@@ -25,27 +27,24 @@ export interface LearnOutcome {
 const DEFAULT_MAX_ENTRIES = 10_000;
 
 export class LearnedLedger {
-  private readonly entries = new Map<string, Learned>();
+  private readonly entries: Lru<string, Learned>;
 
-  constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
+  constructor(maxEntries = DEFAULT_MAX_ENTRIES) {
+    this.entries = new Lru(maxEntries);
+  }
 
   get(scope: string): Learned | undefined {
-    return this.entries.get(scope);
+    return this.entries.peek(scope);
   }
 
   learn(scope: string, lesson: Lesson, now: number = Date.now()): LearnOutcome {
-    const known = this.entries.get(scope);
+    const known = this.entries.peek(scope);
     const quotas = lesson.quotas.length > 0 ? lesson.quotas : (known?.quotas ?? []);
     const blockedUntil = Math.max(known?.blockedUntil ?? 0, now + (lesson.blockedForMs ?? 0));
     const quotasChanged = !sameQuotas(known?.quotas ?? [], quotas);
     const blocksLonger = lesson.blockedForMs !== undefined && blockedUntil > (known?.blockedUntil ?? 0);
     if (known && !quotasChanged && !blocksLonger) return { quotasChanged, blocksLonger };
-    this.entries.delete(scope);
     this.entries.set(scope, { quotas, blockedUntil });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     return { quotasChanged, blocksLonger };
   }
 }
