@@ -1,32 +1,36 @@
 /**
  * Hard deadlines for outbound requests. undici bounds each phase only (connecting, waiting for the headers, each
  * pause in the body), so an upstream that drips one byte every few seconds would hold a request, and its job,
- * forever. Each request registers a `Deadline`, an abort signal undici accepts; one sweep per transport, every
- * SWEEP_MS, aborts the requests past their budget, in whatever phase they are. A timer or an AbortSignal per request
- * would cost more on the call path (docs/PERFORMANCE.md).
+ * forever. Each request registers a `Deadline`; one sweep per transport, every SWEEP_MS, fires the ones past their
+ * budget, in whatever phase their request is. A timer or an AbortSignal per request would cost more on the call
+ * path (docs/PERFORMANCE.md).
  */
-import { EventEmitter } from 'node:events';
 
 /** How late past its budget a request may end at most. */
 export const SWEEP_MS = 100;
 
-/** The abort signal of one request: undici listens for `abort`; the sweep or the caller's own signal emits it. */
-export class Deadline extends EventEmitter {
+/** The deadline of one request: the sweep or the caller's own signal fires it, and it stops what was bound to it. */
+export class Deadline {
   aborted = false;
   /** True when the budget ran out (rather than the caller aborting). */
   expired = false;
   /** Stops listening to the caller's signal. */
   detach: (() => void) | undefined;
+  private stop: (() => void) | undefined;
 
-  constructor(readonly at: number) {
-    super();
+  constructor(readonly at: number) {}
+
+  /** Runs `stop` when the deadline fires, or at once when it already has. */
+  bind(stop: () => void): void {
+    if (this.aborted) stop();
+    else this.stop = stop;
   }
 
   abort(expired: boolean): void {
     if (this.aborted) return;
     this.aborted = true;
     this.expired = expired;
-    this.emit('abort');
+    this.stop?.();
   }
 }
 

@@ -6,8 +6,9 @@
  * A transport is a value passed to whatever sends (as oauth4webapi's `customFetch`), never a module global: the
  * runtime creates one from the config, and a test or tool may wrap it (to record, to trace) or make its own.
  */
-import { type Dispatcher, request } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import { AppError } from '../errors.js';
+import { AnswerCollector } from './collected-answer.js';
 import { type Deadline, Deadlines } from './deadline.js';
 import { type ClientCertificate, Dispatchers, type TransportOptions } from './dispatcher.js';
 
@@ -62,7 +63,8 @@ export function createTransport(options: TransportOptions = {}): HttpTransport {
 /**
  * Sends one request within its budget as a whole: a deadline (deadline.ts) aborts it in whatever phase it is once
  * the budget is spent, up to SWEEP_MS late; undici's own connect, headers and body timeouts stay as a first line.
- * No timer or AbortController of ours is created per request: on the call path that cost shows (docs/PERFORMANCE.md).
+ * No timer, AbortController or response stream is created per request: on the call path that cost shows
+ * (docs/PERFORMANCE.md); the answer is collected by a dispatch handler (collected-answer.ts).
  */
 async function send(
   dispatchers: Dispatchers,
@@ -73,17 +75,22 @@ async function send(
   const maxBytes = outbound.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const deadline = deadlines.start(timeoutMs, outbound.signal);
   try {
-    const response = await request(outbound.url, {
-      dispatcher: dispatchers.for(outbound.tls),
-      method: outbound.method as 'GET',
-      headers: outbound.headers,
-      body: outbound.body,
-      signal: deadline,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const body = await readBody(response.body, response.headers['content-length'], maxBytes, outbound);
-    return { status: response.statusCode, headers: flattenHeaders(response.headers), body };
+    const { origin, path } = dispatchTarget(outbound.url);
+    const collector = new AnswerCollector(maxBytes, () => tooLarge(outbound, maxBytes));
+    deadline.bind(() => collector.cancel(new errors.RequestAbortedError()));
+    dispatchers.for(outbound.tls).dispatch(
+      {
+        origin,
+        path,
+        method: outbound.method as Dispatcher.HttpMethod,
+        headers: outbound.headers,
+        body: outbound.body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
+      collector,
+    );
+    return await collector.answer;
   } catch (error) {
     throw toAppError(error, outbound, timeoutMs, deadline);
   } finally {
@@ -91,42 +98,13 @@ async function send(
   }
 }
 
-async function readBody(
-  stream: Dispatcher.ResponseData['body'],
-  contentLength: string | string[] | undefined,
-  maxBytes: number,
-  outbound: OutboundRequest,
-): Promise<Buffer> {
-  const declared = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
-  if (declared > maxBytes) {
-    stream.destroy();
-    throw tooLarge(outbound, maxBytes);
+/** Origin and path of an http(s) URL, as undici's `request()` takes them from it: userinfo and fragment left out. */
+function dispatchTarget(href: string): { origin: string; path: string } {
+  const url = new URL(href);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.');
   }
-  // With a Content-Length within the limit the parser reads exactly that many bytes: read it in one go. Otherwise
-  // count while it streams in. Both avoid an async iterator, which costs several µs per call (docs/PERFORMANCE.md).
-  if (declared >= 0) return Buffer.from(await stream.arrayBuffer());
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        stream.destroy();
-        reject(tooLarge(outbound, maxBytes));
-      } else chunks.push(chunk);
-    });
-    stream.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    stream.once('error', reject);
-  });
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
+  return { origin: url.origin, path: `${url.pathname}${url.search}` };
 }
 
 /** `GET https://host/path`: enough to find the call, nothing that can hold a secret (query, userinfo). */

@@ -156,6 +156,53 @@ describe('send', () => {
     await expect(get('/api/slow?ms=2000', { signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
   });
 
+  it('when every connection is busy, a waiting request still ends at its budget, and the busy one is unharmed', async () => {
+    const single = createTransport({ connections: 1 });
+    try {
+      const busy = single.send({ method: 'GET', url: `${provider.url}/api/slow?ms=1000`, headers: {} });
+      const started = Date.now();
+      const waiting = await single
+        .send({ method: 'GET', url: `${provider.url}/api/echo`, headers: {}, timeoutMs: 150 })
+        .catch((error: unknown) => error);
+      expect(waiting).toMatchObject({ kind: 'transient', code: 'timeout' });
+      // Before the busy request's answer (1 s), not after it.
+      expect(Date.now() - started).toBeLessThan(700);
+      expect((await busy).status).toBe(200);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('an informational answer (103 Early Hints) is skipped: status and headers come from the final answer', async () => {
+    const server = createServer((socket) =>
+      socket.once('data', () =>
+        socket.end(
+          'HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n' +
+            'HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-twice: a\r\nx-twice: b\r\n\r\nok',
+        ),
+      ),
+    );
+    server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const response = await send({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} });
+      expect(response.status).toBe(200);
+      expect(response.headers.link).toBeUndefined();
+      expect(response.headers['x-twice']).toBe('a, b');
+      expect(response.body.toString()).toBe('ok');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a URL of another scheme is refused as a request that cannot be sent', async () => {
+    await expect(send({ method: 'GET', url: 'ftp://127.0.0.1/file', headers: {} })).rejects.toMatchObject({
+      kind: 'invalid_input',
+      code: 'invalid_request',
+    });
+  });
+
   it('reuses connections across requests (keep-alive)', async () => {
     await transport.close(); // start from an empty pool: earlier tests left sockets of their own
     transport = createTransport();
