@@ -13,6 +13,7 @@ import type { PublishedVersions, VersionRegistry } from '../domain/ports.js';
 import { notFound } from '../errors.js';
 import { Lru } from '../lru.js';
 import type { ApplyOutcome, Store, StoredConnector } from '../store/port.js';
+import { RecentSightings } from './admission.js';
 
 /**
  * A connector's published stamp is its update time, not its version counter: a store that was recreated restarts
@@ -39,12 +40,17 @@ const MAX_CONNECTORS_READ_WITH_A_MISS = 32;
 export const DEFAULT_CACHE_ENTRIES = 10_000;
 
 export interface ConnectionCacheOptions {
-  /** Entries kept per process before the least recently used is dropped. @default DEFAULT_CACHE_ENTRIES */
+  /**
+   * Entries kept per process. Once full, a new entry takes the place of the least recently used one, and only for a
+   * connection asked for recently (`admission.ts`). @default DEFAULT_CACHE_ENTRIES
+   */
   maxEntries?: number;
 }
 
 export class ConnectionCache {
   private readonly connections: Lru<string, LoadedConnection>;
+  /** Connections asked for recently: once the cache is full, only those take an entry (`admission.ts`). */
+  private readonly sightings: RecentSightings;
   private readonly connectors = new Map<string, LoadedConnector>();
 
   constructor(
@@ -53,6 +59,7 @@ export class ConnectionCache {
     options: ConnectionCacheOptions = {},
   ) {
     this.connections = new Lru(options.maxEntries ?? DEFAULT_CACHE_ENTRIES);
+    this.sightings = new RecentSightings(this.connections.maxEntries);
   }
 
   /** The connection with its connector, fresh as of the last published write; null when it does not exist. */
@@ -87,7 +94,7 @@ export class ConnectionCache {
   async remember(connection: Connection, published?: PublishedVersions): Promise<LoadedConnection> {
     const connector = await this.connector(connection.connector, published?.connectors.get(connection.connector));
     const entry: LoadedConnection = { connection, connector, memo: new Map() };
-    this.connections.set(connection.id, entry);
+    this.keep(connection.id, entry);
     if (!published || published.connection === null || published.connection < connection.version) {
       await this.versions.publishConnection(connection.id, connection.version);
     }
@@ -127,6 +134,17 @@ export class ConnectionCache {
 
   private async publishConnector(stored: StoredConnector): Promise<void> {
     await this.versions.publishConnector(stored.definition.key, connectorStamp(stored));
+  }
+
+  /**
+   * Keeps `entry`, replacing the one held for `id`; when the cache is full, only for a connection seen recently:
+   * the entry is used by the job at hand either way.
+   */
+  private keep(id: string, entry: LoadedConnection): void {
+    const { connections } = this;
+    if (connections.size < connections.maxEntries || connections.peek(id) || this.sightings.seenBefore(id)) {
+      connections.set(id, entry);
+    }
   }
 
   /** The keys of the connectors held, when they are few enough to ask for with every miss; otherwise none. */
