@@ -138,8 +138,7 @@ describe('the connection cache', () => {
       maxEntries: 2,
     });
 
-    for (const id of [a, b, a, c, a, b, c, a, b])
-      expect((await cache.load(id as string))?.connection.id).toBe(id);
+    for (const id of [a, b, a, c, a, b, c, a, b]) expect((await cache.load(id as string))?.connection.id).toBe(id);
     // The first `c` is served without being kept (a and b stay); the second is kept, in place of `a`, the least
     // recently used then.
     expect(reads).toEqual([a, b, c, c, a]);
