@@ -31,15 +31,7 @@ export class Lru<K, V> {
     return this.nodes.size;
   }
 
-  /** The value of `key`, which becomes the most recently used. */
-  get(key: K): V | undefined {
-    const node = this.nodes.get(key);
-    if (!node) return undefined;
-    this.makeNewest(node);
-    return node.value;
-  }
-
-  /** The value of `key`, leaving the order as it is. */
+  /** The value of `key`, leaving the order as it is: `set` it again to make it the most recently used. */
   peek(key: K): V | undefined {
     return this.nodes.get(key)?.value;
   }
