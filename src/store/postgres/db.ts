@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { AppError } from '../../errors.js';
 import { toStoreError } from './errors.js';
+import { storeTypes } from './timestamps.js';
 
 export interface PostgresOptions {
   /** `postgres://` or `postgresql://` connection string. */
@@ -70,6 +71,7 @@ export function openDb(options: PostgresOptions): Db {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     query_timeout: options.queryTimeoutMs ?? 30_000,
     keepAlive: true,
+    types: storeTypes,
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process. The pool
   // already discards that client, and the next query reports the outage as store_unavailable.
