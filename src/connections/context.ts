@@ -6,6 +6,7 @@
 import type { TemplateContext } from '../definitions/templates.js';
 import type { Connection, FieldValue } from '../domain/model.js';
 import { secretForms } from '../domain/secret-forms.js';
+import { setOwn } from '../http/headers.js';
 import type { KeyRing } from '../secrets/keyring.js';
 import { secretPlace, tokenPlace } from '../secrets/places.js';
 
@@ -49,8 +50,16 @@ export function openToken(
 
 /** The context of a stored connection: fields, opened secrets, token and test values. */
 export function connectionContext(keys: KeyRing, connection: Connection): TemplateContext {
+  // Built in place rather than by merging `openSecrets`' record: a cache miss runs this for every call.
+  const opened: Record<string, FieldValue> = {};
+  for (const key in connection.secrets) {
+    if (Object.hasOwn(connection.secrets, key)) {
+      setOwn(opened, key, keys.open(connection.secrets[key] as string, secretPlace(connection.id, key)));
+    }
+  }
+  const fields = { ...connection.fields, ...opened };
   return {
-    fields: { ...connection.fields, ...openSecrets(keys, connection) },
+    fields,
     access_token: openToken(keys, connection, 'access_token') ?? undefined,
     token_type: connection.tokenType ?? undefined,
     token: connection.tokenMeta,
@@ -66,10 +75,13 @@ export function connectionContext(keys: KeyRing, connection: Connection): Templa
  */
 export function secretValues(context: TemplateContext, secretKeys: readonly string[]): string[] {
   const values = new Set<string>();
-  const add = (value: unknown) => {
-    if (typeof value === 'string' && value !== '') for (const form of secretForms(value)) values.add(form);
-  };
-  for (const key of secretKeys) add(context.fields[key]);
-  add(context.access_token);
-  return [...values].sort((a, b) => b.length - a.length);
+  for (const key of secretKeys) addForms(values, context.fields[key]);
+  addForms(values, context.access_token);
+  return [...values].sort(longestFirst);
 }
+
+function addForms(values: Set<string>, value: unknown): void {
+  if (typeof value === 'string' && value !== '') for (const form of secretForms(value)) values.add(form);
+}
+
+const longestFirst = (a: string, b: string) => b.length - a.length;
