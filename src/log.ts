@@ -15,7 +15,7 @@ export type Logger = PinoLogger;
 const REDACTED = '[redacted]';
 const SEALED_MARK = '[sealed]';
 /** Values sealed at rest (either format) or for transport: ciphertext, but nothing to show. */
-const SEALED_VALUE = /^(?:sealed:v[12]:|transport:v1:)/;
+const SEALED_VALUE = /^(?:sealed:v[1-3]:|transport:v1:)/;
 
 /** Only plain objects and arrays are walked: class instances (Date, Buffer, Error) keep their own serialization. */
 function isPlainObject(value: object): value is Record<string, unknown> {

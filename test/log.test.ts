@@ -97,7 +97,7 @@ describe('maskSecretsDeep', () => {
     const input = {
       id: 'c1',
       fields: { client_id: 'public-id', client_secret: 'shh', region: 'eu' },
-      pickedUp: { client_secret: 'sealed:v2:k1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA' },
+      pickedUp: { client_secret: `sealed:v3:k1:${'A'.repeat(32)}:AAAAAAAAAAAAAAAAAAAAAA` },
       secrets: { client_secret: 'sealed:v1:k1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA' },
       accessToken: null,
       tokenMeta: { id_token: 'x' },
@@ -106,6 +106,7 @@ describe('maskSecretsDeep', () => {
         { privateKeyPem: 'pem' },
         'sealed:v1:k2:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA',
         'sealed:v2:k2:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA',
+        `sealed:v3:k2:${'A'.repeat(32)}:AAAAAAAAAAAAAAAAAAAAAA`,
         'transport:v1:t1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
         3,
       ],
@@ -121,7 +122,7 @@ describe('maskSecretsDeep', () => {
       accessToken: null,
       tokenMeta: '[redacted]',
       headers: { Authorization: '[redacted]', 'X-Api-Key': '[redacted]', Accept: 'json' },
-      items: [{ privateKeyPem: '[redacted]' }, '[sealed]', '[sealed]', '[sealed]', 3],
+      items: [{ privateKeyPem: '[redacted]' }, '[sealed]', '[sealed]', '[sealed]', '[sealed]', 3],
       when: new Date(0),
     });
     expect(input.fields.client_secret).toBe('shh');

@@ -13,20 +13,9 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { sodium } from './sodium.js';
 
-/**
- * libsodium (WebAssembly) is loaded on first seal or open: processes that never see an envelope (a producer without
- * transportPublicKey, the CLI) do not compile it. Keys are made and derived with node:crypto's X25519, which is the
- * same curve and key encoding.
- */
-let loading: Promise<typeof import('libsodium-wrappers').default> | undefined;
-function libsodium() {
-  loading ??= import('libsodium-wrappers').then(async ({ default: sodium }) => {
-    await sodium.ready;
-    return sodium;
-  });
-  return loading;
-}
+// Keys are made and derived with node:crypto's X25519, which is the same curve and key encoding as libsodium's.
 
 /** DER header of a PKCS#8 X25519 private key, followed by the 32 raw bytes. */
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
@@ -95,7 +84,7 @@ export function isTransportSealed(value: unknown): value is string {
 /** Seals `value` for `place` with the worker's public key: what a producer does, in any language. */
 export async function sealForTransport(publicKey: TransportPublicKey, place: JobPlace, value: string): Promise<string> {
   const plaintext = JSON.stringify({ connector: place.connector, field: place.field, value });
-  const box = (await libsodium()).crypto_box_seal(new TextEncoder().encode(plaintext), publicKey.key);
+  const box = sodium.crypto_box_seal(new TextEncoder().encode(plaintext), publicKey.key);
   return `${PREFIX}${publicKey.id}:${Buffer.from(box).toString('base64url')}`;
 }
 
@@ -177,7 +166,6 @@ export class TransportKeyRing {
         `${where}: sealed with transport key "${id.slice(0, 64)}", which is not in TRANSPORT_PRIVATE_KEYS (${this.keyIds.join(', ')}); seal with the current public key (\`oauth-cc keys public\`)`,
       );
     }
-    const sodium = await libsodium();
     let plaintext: string;
     try {
       const bytes = new Uint8Array(Buffer.from(body, 'base64url'));

@@ -81,7 +81,7 @@ describe('keys rotate', () => {
     for (const before of seeded) {
       const after = await system.store.connections.get(before.id);
       expect(after).not.toBeNull();
-      for (const value of sealedValues(after!)) expect(value).toMatch(/^sealed:v2:k2:/);
+      for (const value of sealedValues(after!)) expect(value).toMatch(/^sealed:v3:k2:/);
       // Opens without k1, to the same clear text as before.
       expect(openedValues(onlyNew, after!)).toEqual(openedValues(old, before));
     }

@@ -33,7 +33,7 @@ describe('connect', () => {
     expect(result).toMatchObject({ created: true, name: "Ada's Account", uniqueId: 'acct-1', status: 'active' });
     expect(Date.parse(result.expiresAt ?? '')).toBeGreaterThan(Date.now() + 3000_000);
     const stored = await h.runtime.store.connections.get(result.connectionId);
-    expect(stored?.secrets.client_secret).toMatch(/^sealed:v2:/);
+    expect(stored?.secrets.client_secret).toMatch(/^sealed:v3:/);
     expect(openSecrets(h.keys, stored!).client_secret).toBe(SECRET);
     expect(stored?.fields).toEqual({ client_id: 'client-1', environment: 'production', api_version: 'v2' });
     expect(stored?.renewAt?.getTime()).toBe((stored?.expiresAt?.getTime() ?? 0) - 300_000);

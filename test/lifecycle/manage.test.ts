@@ -105,7 +105,7 @@ describe('refresh', () => {
       fields: { client_id: 'refresher', client_secret: 'secret' },
     });
     const stored = await h.runtime.store.connections.get(connectionId);
-    expect(stored?.refreshToken).toMatch(/^sealed:v2:/);
+    expect(stored?.refreshToken).toMatch(/^sealed:v3:/);
     h.provider.reset();
     await h.client.refresh({ owner: 'ws', connectionId, force: true });
     expect(h.provider.stats.refreshRequests).toBe(1);

@@ -51,7 +51,7 @@ describe('tls_client_auth', () => {
     };
     const { connectionId } = await h.client.connect({ owner: 'ws', connector: 'acme-mtls', fields });
     const stored = await h.runtime.store.connections.get(connectionId);
-    expect(stored?.secrets.client_private_key).toMatch(/^sealed:v2:/);
+    expect(stored?.secrets.client_private_key).toMatch(/^sealed:v3:/);
     expect((await h.client.call({ owner: 'ws', connectionId, url: 'text' })).body).toBe('hello from the test provider');
   });
 

@@ -65,7 +65,7 @@ describe('secrets', () => {
     const result = await h.client.result('connect', job.id as string);
     expect(result.created).toBe(true);
     const stored = await queue.getJob(job.id as string);
-    expect(stored?.data.fields.client_secret).toMatch(/^sealed:v2:/);
+    expect(stored?.data.fields.client_secret).toMatch(/^sealed:v3:/);
     await queue.close();
   });
 

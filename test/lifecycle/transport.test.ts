@@ -100,7 +100,7 @@ describe('connects sealed with the public key', () => {
       // On pickup the worker replaced the envelope by an at-rest seal and opened the over-sealed non-secret fields.
       expect(await jobFields(id)).toEqual({
         client_id: clientId,
-        client_secret: expect.stringMatching(/^sealed:v2:/),
+        client_secret: expect.stringMatching(/^sealed:v3:/),
         environment: 'sandbox',
       });
     }
@@ -113,7 +113,7 @@ describe('connects sealed with the public key', () => {
       client_secret: await handSealed('acme', 'client_secret', secret),
     });
     expect(await outcome).toMatchObject({ created: true, uniqueId: 'by-hand' });
-    expect(await jobFields(id)).toEqual({ client_id: 'by-hand', client_secret: expect.stringMatching(/^sealed:v2:/) });
+    expect(await jobFields(id)).toEqual({ client_id: 'by-hand', client_secret: expect.stringMatching(/^sealed:v3:/) });
   });
 });
 
@@ -127,7 +127,7 @@ describe('a sealed value presented anywhere else', () => {
     });
     await outcome;
     const atRest = (await jobFields(pickedUp)).client_secret;
-    expect(atRest).toMatch(/^sealed:v2:/);
+    expect(atRest).toMatch(/^sealed:v3:/);
     const before = providerRequests();
 
     const moves: Record<string, [string, Record<string, unknown>]> = {
@@ -245,7 +245,7 @@ describe('the secret scan', () => {
       store: JSON.stringify((await h.runtime.store.connections.list({}, { limit: 1000 })).items),
     };
     expect(haystacks.redis).toContain('connect');
-    expect(haystacks.store).toContain('sealed:v2:');
+    expect(haystacks.store).toContain('sealed:v3:');
     expect(findLeaks(haystacks, [...secrets, ...tokens])).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import sodium from 'libsodium-wrappers';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { KeyRing } from '../../src/secrets/keyring.js';
@@ -32,7 +33,7 @@ describe('KeyRing', () => {
     const ring = KeyRing.parse(k1);
     for (const text of ['s3cr3t-value', '', 'ünïcødé ✓ 🔑', 'x'.repeat(10_000)]) {
       const sealed = ring.seal(text, PLACE);
-      expect(sealed).toMatch(/^sealed:v2:k1:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]+$/);
+      expect(sealed).toMatch(/^sealed:v3:k1:[A-Za-z0-9_-]{32}:[A-Za-z0-9_-]+$/);
       if (text) expect(sealed).not.toContain(text);
       expect(ring.isSealed(sealed)).toBe(true);
       expect(ring.open(sealed, PLACE)).toBe(text);
@@ -53,7 +54,7 @@ describe('KeyRing', () => {
     expect(rotated.open(sealedOld, PLACE)).toBe('old secret');
     expect(rotated.isCurrent(sealedOld)).toBe(false);
     const resealed = rotated.reseal(sealedOld, PLACE);
-    expect(resealed.startsWith('sealed:v2:k2:')).toBe(true);
+    expect(resealed.startsWith('sealed:v3:k2:')).toBe(true);
     expect(rotated.isCurrent(resealed)).toBe(true);
     expect(KeyRing.parse(k2).open(resealed, PLACE)).toBe('old secret');
   });
@@ -62,14 +63,14 @@ describe('KeyRing', () => {
     const ring = KeyRing.parse(`${k1},${k2}`);
     const sealed = ring.seal('the secret', PLACE);
     const [, , , nonce = '', body = ''] = sealed.split(':');
-    const nonceStart = 'sealed:v2:k1:'.length;
+    const nonceStart = 'sealed:v3:k1:'.length;
     const bodyStart = nonceStart + nonce.length + 1;
     const altered = {
       nonce: flipAt(sealed, nonceStart + 3),
       ciphertext: flipAt(sealed, bodyStart + 1),
       tag: flipAt(sealed, bodyStart + body.length - 5),
       // k1 → k2: a key that exists in the ring, so only the additional data binding can catch it.
-      keyId: sealed.replace('sealed:v2:k1:', 'sealed:v2:k2:'),
+      keyId: sealed.replace('sealed:v3:k1:', 'sealed:v3:k2:'),
     };
     for (const [part, value] of Object.entries(altered)) {
       const error = thrown(() => ring.open(value, PLACE));
@@ -93,6 +94,8 @@ describe('KeyRing', () => {
     for (const value of [
       'plain-secret',
       'sealed:v3:k1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA',
+      `sealed:v2:k1:${'A'.repeat(32)}:AAAAAAAAAAAAAAAAAAAAAA`,
+      `sealed:v4:k1:${'A'.repeat(32)}:AAAAAAAAAAAAAAAAAAAAAA`,
       'sealed:v1:k1:short:x',
     ]) {
       const error = thrown(() => ring.open(value, PLACE));
@@ -177,5 +180,42 @@ describe('KeyRing', () => {
     expect(() => ring.open(bound, secretPlace('connection-2', 'client_secret'))).toThrow(/does not open here/);
     const altered = legacy.replace(/.$/, legacy.endsWith('A') ? 'B' : 'A');
     expect(thrown(() => ring.open(altered, PLACE)).code).toBe('sealed_value_invalid');
+  });
+
+  it('when a value is sealed by the documented v3 format with libsodium alone, the ring opens it', () => {
+    const [id, material] = k1.split(':') as [string, string];
+    // The cipher's key: HKDF-SHA256 of the entry, empty salt, info "oauth-cc-worker sealed:v3", 32 bytes.
+    const derived = new Uint8Array(
+      hkdfSync('sha256', Buffer.from(material, 'base64'), Buffer.alloc(0), 'oauth-cc-worker sealed:v3', 32),
+    );
+    const nonce = randomBytes(24);
+    // Additional data: `sealed:v3:<keyId>`, a newline, and the place as the JSON array of its parts.
+    const aad = `sealed:v3:${id}\n${JSON.stringify(['connection', 'c-1', 'field', 'client_secret'])}`;
+    const body = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt('sealed elsewhere', aad, null, nonce, derived);
+    const sealed = `sealed:v3:${id}:${nonce.toString('base64url')}:${Buffer.from(body).toString('base64url')}`;
+    const ring = KeyRing.parse(k1);
+    expect(ring.isCurrent(sealed)).toBe(true);
+    expect(ring.open(sealed, secretPlace('c-1', 'client_secret'))).toBe('sealed elsewhere');
+  });
+
+  it('when a value was sealed in the earlier AES-256-GCM format (v2), it opens in its place only, and reseals as v3', () => {
+    const [id, material] = k1.split(':') as [string, string];
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', Buffer.from(material, 'base64'), nonce, { authTagLength: 16 });
+    // Additional data: `sealed:v2:<keyId>`, a newline, and the place as the JSON array of its parts.
+    cipher.setAAD(Buffer.from(`sealed:v2:${id}\n${JSON.stringify(['connection', 'c-1', 'field', 'client_secret'])}`));
+    const body = Buffer.concat([cipher.update('sealed before', 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const sealed = `sealed:v2:${id}:${nonce.toString('base64url')}:${body.toString('base64url')}`;
+    const ring = KeyRing.parse(k1);
+    const place = secretPlace('c-1', 'client_secret');
+    expect(ring.isSealed(sealed)).toBe(true);
+    expect(ring.isCurrent(sealed)).toBe(false);
+    expect(ring.isLegacy(sealed)).toBe(false);
+    expect(ring.open(sealed, place)).toBe('sealed before');
+    expect(thrown(() => ring.open(sealed, secretPlace('c-2', 'client_secret'))).code).toBe('invalid_sealed_value');
+    const resealed = ring.reseal(sealed, place);
+    expect(resealed.startsWith('sealed:v3:k1:')).toBe(true);
+    expect(ring.isCurrent(resealed)).toBe(true);
+    expect(ring.open(resealed, place)).toBe('sealed before');
   });
 });

@@ -93,7 +93,7 @@ describe('rotateKeys', () => {
     const after = await owned(owner);
     for (const c of after) {
       const was = before.find((b) => b.id === c.id)!;
-      for (const value of sealedValues(c)) expect(value.startsWith('sealed:v2:k2:')).toBe(true);
+      for (const value of sealedValues(c)) expect(value.startsWith('sealed:v3:k2:')).toBe(true);
       expect(openedValues(onlyNew, c)).toEqual(openedValues(old, was));
       expect(c.accessToken === null).toBe(was.accessToken === null);
       expect(c.fields).toEqual(was.fields);

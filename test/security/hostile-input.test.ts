@@ -117,7 +117,7 @@ describe('hostile job payloads through real queues', () => {
     const { items } = await h.runtime.store.connections.list({});
     for (const connection of items) {
       expect(connection).toMatchObject({ status: 'active', uniqueId: 'real', connector: 'acme' });
-      expect(connection.accessToken).toMatch(/^sealed:v2:/);
+      expect(connection.accessToken).toMatch(/^sealed:v3:/);
     }
     expect(await h.client.test({ owner: 'nobody', connectionId: 'x' }).catch((e: Error) => e.message)).toMatch(
       /not found/,
@@ -268,7 +268,7 @@ describe('plaintext connect jobs of an unknown connector', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const stored = (await queues[CONNECTIONS_QUEUE]!.getJob(job.id as string))?.data.fields as Record<string, unknown>;
-    for (const key of ['client_id', 'region', 'tenant_hint']) expect(stored[key]).toMatch(/^sealed:v2:/);
+    for (const key of ['client_id', 'region', 'tenant_hint']) expect(stored[key]).toMatch(/^sealed:v3:/);
     expect(stored.n).toBe(3);
   });
 });

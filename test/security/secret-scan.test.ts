@@ -186,7 +186,7 @@ describe('secret scan after a full run', () => {
     };
     // The scan looks at real content: job data, failures and results are there.
     expect(haystacks.redis).toContain('gave up after 3 attempts');
-    expect(haystacks.store).toContain('sealed:v2:');
+    expect(haystacks.store).toContain('sealed:v3:');
     expect(haystacks.board).toContain('api_key');
     const keyLines = privateKeyPem.split('\n').filter((line) => line.length > 40);
     const needles = [...Object.values(SECRETS), ...tokens, ...keyLines];
