@@ -32,7 +32,7 @@ const KEY_BYTES = 32;
 const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
 const KEY_ID = /^[A-Za-z0-9_-]+$/;
-/** The nonce in base64url: 24 bytes are exactly 32 characters (12 bytes, 16); the tag alone takes 22. */
+/** Nonces in base64url: 24 bytes (v3) are exactly 32 characters, 12 bytes (v1, v2) 16; the tag alone takes 22. */
 const SEALED = /^sealed:(v3):([A-Za-z0-9_-]+):([A-Za-z0-9_-]{32}):([A-Za-z0-9_-]{22,})$/;
 const GCM_SEALED = /^sealed:(v[12]):([A-Za-z0-9_-]+):([A-Za-z0-9_-]{16}):([A-Za-z0-9_-]{22,})$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
