@@ -163,18 +163,7 @@ export class KeyRing {
       );
     }
     try {
-      if (version === 'v3') {
-        const bytes = Buffer.from(body, 'base64url');
-        const nonceBytes = Buffer.from(nonce, 'base64url');
-        return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-          null,
-          bytes,
-          ringKey.aadStart + place,
-          nonceBytes,
-          ringKey.key,
-          'text',
-        );
-      }
+      if (version === 'v3') return openXChaCha(ringKey, nonce, body, ringKey.aadStart + place);
       return openGcm(
         ringKey,
         nonce,
@@ -217,6 +206,19 @@ export class KeyRing {
   reseal(sealed: string, place: Place): string {
     return this.seal(this.open(sealed, place), place);
   }
+}
+
+/** Opens a value of the current format (v3) with `aad`; throws unless its tag verifies. */
+function openXChaCha(ringKey: RingKey, nonce: string, body: string, aad: string): string {
+  const bytes = Buffer.from(body, 'base64url');
+  return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+    null,
+    bytes,
+    aad,
+    Buffer.from(nonce, 'base64url'),
+    ringKey.key,
+    'text',
+  );
 }
 
 /** Opens a value of the AES-256-GCM formats (v1, v2) with `aad`; throws unless its tag verifies. */
